@@ -1,0 +1,117 @@
+"""Pending tool approvals of one tab (DESIGN §1, issue #3).
+
+Each request is a future the turn awaits. Only this tab's commands can answer it, so an
+id from another tab is simply not found here. Timeouts and cancellation deny.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ..errors import ApprovalNotFound, InvalidParams
+
+__all__ = ["ApprovalOutcome", "Approvals", "AuditRecord", "PendingApproval"]
+
+Answer = Literal["approve", "deny", "always_allow"]
+ANSWERS: tuple[str, ...] = ("approve", "deny", "always_allow")
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalOutcome:
+    approved: bool
+    decision: str  # approve | deny | always_allow | timeout | cancelled | policy
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """One decision about one tool call, for the approvals audit."""
+
+    session_id: str
+    request_id: str
+    tool_name: str
+    args: dict[str, Any]
+    decision: str
+    reason: str | None
+    ts: float
+
+
+@dataclass(slots=True)
+class PendingApproval:
+    request_id: str
+    tool_name: str
+    args: dict[str, Any]
+    risk: str
+    created_at: float
+    future: asyncio.Future[ApprovalOutcome] = field(repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"request_id": self.request_id, "tool_name": self.tool_name, "args": self.args,
+                "risk": self.risk, "created_at": self.created_at}
+
+
+class Approvals:
+    """The pending approvals of one session."""
+
+    def __init__(self, session_id: str, on_audit: Callable[[AuditRecord], None]) -> None:
+        self.session_id = session_id
+        self._pending: dict[str, PendingApproval] = {}
+        self._on_audit = on_audit
+        self.tab_allowed: set[str] = set()
+
+    def pending(self) -> list[PendingApproval]:
+        return list(self._pending.values())
+
+    def record(self, request_id: str, tool_name: str, args: dict[str, Any], decision: str,
+               reason: str | None = None) -> None:
+        self._on_audit(AuditRecord(self.session_id, request_id, tool_name, args, decision,
+                                   reason, time.time()))
+
+    async def ask(self, request_id: str, tool_name: str, args: dict[str, Any], risk: str,
+                  timeout: float, on_open: Callable[[PendingApproval], None]) -> ApprovalOutcome:
+        """Wait for the user's answer (or ``timeout`` seconds, which denies)."""
+        fut: asyncio.Future[ApprovalOutcome] = asyncio.get_running_loop().create_future()
+        pa = PendingApproval(request_id, tool_name, args, risk, time.time(), fut)
+        self._pending[request_id] = pa
+        on_open(pa)
+        try:
+            outcome = await asyncio.wait_for(asyncio.shield(fut), timeout)
+        except TimeoutError:
+            outcome = ApprovalOutcome(
+                False, "timeout",
+                f"No answer from the user within {timeout:g} seconds; treat the call as denied.",
+            )
+        except asyncio.CancelledError:
+            self._pending.pop(request_id, None)
+            self.record(request_id, tool_name, args, "cancelled", "The turn was cancelled.")
+            raise
+        finally:
+            self._pending.pop(request_id, None)
+        self.record(request_id, tool_name, args, outcome.decision, outcome.reason)
+        return outcome
+
+    def respond(self, request_id: str, decision: str, reason: str | None = None) -> None:
+        if decision not in ANSWERS:
+            raise InvalidParams(
+                f"decision must be one of {', '.join(ANSWERS)}, not {decision!r}."
+            )
+        pa = self._pending.get(request_id)
+        if pa is None or pa.future.done():
+            raise ApprovalNotFound(self.session_id, request_id)
+        del self._pending[request_id]
+        if decision == "always_allow":
+            self.tab_allowed.add(pa.tool_name)
+        pa.future.set_result(ApprovalOutcome(decision != "deny", decision, reason))
+
+    def deny_all(self, reason: str) -> int:
+        """Deny everything pending (cancel, shutdown). Returns how many were pending."""
+        items = list(self._pending.values())
+        self._pending.clear()
+        for pa in items:
+            if not pa.future.done():
+                pa.future.set_result(ApprovalOutcome(False, "cancelled", reason))
+        return len(items)

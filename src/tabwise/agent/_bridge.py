@@ -1,0 +1,267 @@
+"""One tab's AI session: its model, conversation, approvals and running turn.
+
+The bridge is the unit of isolation (DESIGN §1). It owns nothing shared but the event
+bus and, through the provider registry, HTTP connection pools. A model switch swaps
+only ``_built``; the history (pydantic-ai messages, provider-neutral) stays.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterable
+from pathlib import Path
+from typing import Any
+
+from pydantic_ai import RunContext
+from pydantic_ai.messages import (
+    AgentStreamEvent,
+    FunctionToolCallEvent,
+    FunctionToolResultEvent,
+    ModelMessage,
+    PartDeltaEvent,
+    PartStartEvent,
+    TextPart,
+    TextPartDelta,
+    ThinkingPart,
+    ThinkingPartDelta,
+)
+from pydantic_ai.usage import UsageLimits
+
+from ..errors import ProviderError, SessionBusy, TurnCancelled
+from ..events import EventBus
+from ..providers import BuiltModel
+from ..settings import Settings
+from ._approvals import ApprovalOutcome, Approvals, AuditRecord, PendingApproval
+from ._context import ContextBudget
+from ._errors import describe_failure
+from ._tools import AGENT, TurnDeps
+
+__all__ = ["AgentBridge", "BridgeHooks"]
+
+
+class BridgeHooks:
+    """What a bridge tells the outside world (the archive implements these)."""
+
+    def messages_added(self, session_id: str, messages: list[ModelMessage]) -> None:
+        """New messages of a finished turn, in order."""
+
+    def history_replaced(self, session_id: str, messages: list[ModelMessage]) -> None:
+        """The conversation sent to the model was cleared or compacted."""
+
+    def config_changed(self, session_id: str, provider: str, model: str) -> None:
+        """The tab switched model."""
+
+    def audit(self, record: AuditRecord) -> None:
+        """A tool call was approved, denied or auto-approved."""
+
+
+class AgentBridge:
+    """Per-session agent state. Created by :class:`~tabwise.agent.AiState`."""
+
+    def __init__(self, session_id: str, bus: EventBus, built: BuiltModel, settings: Settings,
+                 *, working_directory: Path, history: list[ModelMessage] | None = None,
+                 hooks: BridgeHooks | None = None) -> None:
+        self.session_id = session_id
+        self.bus = bus
+        self.hooks = hooks or BridgeHooks()
+        self.working_directory = working_directory
+        self._settings = settings
+        self._built = built
+        self.history: list[ModelMessage] = list(history or [])
+        self.approvals = Approvals(session_id, self.hooks.audit)
+        self.context = ContextBudget(built.context_window, settings.context)
+        self._turn: asyncio.Task[str] | None = None
+        self.state = "idle"  # idle | streaming | awaiting_approval | error
+        self.closed = False
+        if self.history:
+            self.context.observe(self.history)
+
+    # -- configuration ---------------------------------------------------------------
+
+    @property
+    def provider(self) -> str:
+        return self._built.provider
+
+    @property
+    def model_name(self) -> str:
+        return self._built.model_name
+
+    @property
+    def built(self) -> BuiltModel:
+        return self._built
+
+    @property
+    def config(self) -> dict[str, str]:
+        return {"provider": self._built.provider, "model": self._built.model_name}
+
+    @property
+    def agent_settings(self) -> Any:
+        return self._settings.agent
+
+    @property
+    def shell(self) -> str:
+        return self._settings.terminal.resolved_shell()
+
+    def update_settings(self, settings: Settings) -> None:
+        self._settings = settings
+        self.context.settings = settings.context
+
+    def switch(self, built: BuiltModel) -> None:
+        """Use ``built`` from the next request on; the conversation is kept."""
+        self._built = built
+        self.context.max_tokens = built.context_window
+        self.hooks.config_changed(self.session_id, built.provider, built.model_name)
+        self.publish("ai_config_changed", provider=built.provider, model=built.model_name)
+        self.publish("context_usage", **self.context.to_dict())
+
+    # -- events ------------------------------------------------------------------------
+
+    def publish(self, type: str, **data: Any) -> None:
+        self.bus.publish(self.session_id, type, **data)
+
+    # -- turns -------------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        return self._turn is not None and not self._turn.done()
+
+    async def prompt(self, text: str, context: str | None = None) -> str:
+        """Run one turn; streams events and returns the final text."""
+        if self.busy:
+            raise SessionBusy(self.session_id)
+        task = asyncio.create_task(self._run_turn(text, context),
+                                   name=f"turn-{self.session_id}")
+        self._turn = task
+        try:
+            # Shielded: a caller that goes away (a dropped connection) does not end the
+            # turn; cancel_ai_prompt / shutdown do.
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if task.cancelled() and not _current_task_cancelling():
+                raise TurnCancelled(self.session_id) from None
+            raise
+
+    def cancel(self) -> bool:
+        """Cancel the running turn; True if there was one."""
+        if not self.busy:
+            return False
+        assert self._turn is not None
+        self.approvals.deny_all("The turn was cancelled.")
+        self._turn.cancel()
+        return True
+
+    async def wait_idle(self) -> None:
+        if self._turn is not None:
+            await asyncio.wait([self._turn])
+
+    async def shutdown(self) -> None:
+        """Cancel the turn, deny pending approvals; idempotent."""
+        self.cancel()
+        await self.wait_idle()
+        self.closed = True
+
+    def clear(self) -> None:
+        self.history.clear()
+        self.context.observe(self.history)
+        self.hooks.history_replaced(self.session_id, [])
+        self.publish("context_usage", **self.context.to_dict())
+
+    async def ask_approval(self, request_id: str, tool_name: str, args: dict[str, Any],
+                           risk: str) -> ApprovalOutcome:
+        def opened(pa: PendingApproval) -> None:
+            self.state = "awaiting_approval"
+            self.publish("tool_approval_request", request_id=request_id, tool_name=tool_name,
+                         args=args, risk=risk)
+
+        outcome = await self.approvals.ask(
+            request_id, tool_name, args, risk, self._settings.agent.approval_timeout_seconds,
+            opened)
+        if not self.approvals.pending():
+            self.state = "streaming"
+        if not outcome.approved:
+            self.publish("tool_denied", request_id=request_id, tool_name=tool_name,
+                         reason=outcome.reason or outcome.decision)
+        return outcome
+
+    async def _run_turn(self, text: str, context: str | None) -> str:
+        turn_id = uuid.uuid4().hex[:12]
+        built = self._built
+        self.publish("started", turn_id=turn_id, provider=built.provider,
+                     model=built.model_name)
+        self.state = "streaming"
+        started = time.perf_counter()
+        deps = TurnDeps(self)
+        prompt = text if not context else f"{text}\n\n<terminal_context>\n{context}\n" \
+                                          "</terminal_context>"
+        try:
+            result = await AGENT.run(
+                prompt,
+                model=built.model,
+                message_history=list(self.history),
+                deps=deps,
+                model_settings=built.settings,
+                usage_limits=UsageLimits(
+                    request_limit=self._settings.agent.max_tool_iterations + 1),
+                event_stream_handler=self._stream_handler,
+            )
+        except asyncio.CancelledError:
+            self.approvals.deny_all("The turn was cancelled.")
+            self.state = "idle"
+            self.publish("cancelled", turn_id=turn_id)
+            raise
+        except Exception as exc:
+            message, kind = describe_failure(exc)
+            self.state = "error"
+            self.publish("error", turn_id=turn_id, message=message, error_type=kind)
+            raise ProviderError(message, kind) from exc
+        new = result.new_messages()
+        self.history.extend(new)
+        self.hooks.messages_added(self.session_id, new)
+        usage = result.usage
+        self.context.observe(self.history)
+        self.state = "idle"
+        self.publish("completed", turn_id=turn_id, response=result.output,
+                     input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
+                     duration_ms=round((time.perf_counter() - started) * 1000, 1))
+        self.publish("context_usage", **self.context.to_dict())
+        if self.context.crossed_warning():
+            self.publish("context_warning", **self.context.to_dict())
+        return result.output
+
+    async def _stream_handler(self, ctx: RunContext[TurnDeps],
+                              events: AsyncIterable[AgentStreamEvent]) -> None:
+        publish = self.publish
+        async for ev in events:
+            if isinstance(ev, PartDeltaEvent):
+                d = ev.delta
+                if isinstance(d, TextPartDelta):
+                    if d.content_delta:
+                        publish("text_delta", delta=d.content_delta)
+                elif isinstance(d, ThinkingPartDelta) and d.content_delta:
+                    publish("reasoning_delta", delta=d.content_delta)
+            elif isinstance(ev, PartStartEvent):
+                p = ev.part
+                if isinstance(p, TextPart):
+                    if p.content:
+                        publish("text_delta", delta=p.content)
+                elif isinstance(p, ThinkingPart) and p.content:
+                    publish("reasoning_delta", delta=p.content)
+            elif isinstance(ev, FunctionToolCallEvent):
+                part = ev.part
+                publish("tool_call", request_id=part.tool_call_id, tool_name=part.tool_name,
+                        args=part.args_as_dict())
+            elif isinstance(ev, FunctionToolResultEvent):
+                part = ev.part
+                outcome = ctx.deps.outcomes.pop(part.tool_call_id, None)
+                if outcome == "denied":
+                    continue
+                content = part.content if isinstance(part.content, str) else str(part.content)
+                publish("tool_result", request_id=part.tool_call_id, tool_name=part.tool_name,
+                        success=outcome == "ok", result=content)
+
+
+def _current_task_cancelling() -> bool:
+    task = asyncio.current_task()
+    return bool(task and task.cancelling())

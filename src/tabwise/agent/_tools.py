@@ -1,0 +1,190 @@
+"""The one agent definition all tabs share: instructions and tools.
+
+A tab's own state (model, history, approvals, working directory) is passed per run
+through ``TurnDeps``, so the shared :data:`AGENT` holds nothing of any tab and building
+a session costs only a model object.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic_ai import Agent, ApprovalRequired, RunContext
+from pydantic_ai.capabilities import HandleDeferredToolCalls
+from pydantic_ai.tools import DeferredToolRequests, DeferredToolResults, ToolDenied
+
+from . import toolkit
+from ._policy import decide, risk_of
+
+if TYPE_CHECKING:
+    from ._bridge import AgentBridge
+
+__all__ = ["AGENT", "TurnDeps"]
+
+INSTRUCTIONS = """\
+You are the assistant inside one tab of tabwise, an AI terminal. You work in the tab's
+working directory ({cwd}) on the user's machine. Use the tools to read files, edit them
+and run commands there; the user approves writes and commands. Prefer small, exact
+edits. Be concise; answer in Markdown.
+"""
+
+
+@dataclass(slots=True)
+class TurnDeps:
+    """Per-run dependencies: the tab's bridge and how each tool call ended."""
+
+    bridge: AgentBridge
+    outcomes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def cwd(self) -> Path:
+        return self.bridge.working_directory
+
+
+async def _approve(ctx: RunContext[TurnDeps], requests: DeferredToolRequests) -> DeferredToolResults:
+    """Ask the tab's user about every call that needs approval, all at once."""
+    bridge = ctx.deps.bridge
+    results = DeferredToolResults()
+
+    async def one(call: Any) -> None:
+        args = call.args_as_dict()
+        risk = requests.metadata.get(call.tool_call_id, {}).get("risk", "medium")
+        outcome = await bridge.ask_approval(call.tool_call_id, call.tool_name, args, risk)
+        if outcome.approved:
+            results.approvals[call.tool_call_id] = True
+            return
+        ctx.deps.outcomes[call.tool_call_id] = "denied"
+        reason = outcome.reason or "The user denied this tool call."
+        if outcome.decision == "deny":
+            reason = "The user denied this tool call" + (f": {outcome.reason}" if outcome.reason
+                                                         else ".")
+        results.approvals[call.tool_call_id] = ToolDenied(reason)
+
+    await asyncio.gather(*(one(c) for c in requests.approvals))
+    return results
+
+
+AGENT: Agent[TurnDeps, str] = Agent(
+    None,
+    deps_type=TurnDeps,
+    capabilities=[HandleDeferredToolCalls(handler=_approve)],
+    defer_model_check=True,
+)
+
+
+@AGENT.instructions
+def _instructions(ctx: RunContext[TurnDeps]) -> str:
+    return INSTRUCTIONS.format(cwd=ctx.deps.cwd)
+
+
+async def _guarded(ctx: RunContext[TurnDeps], name: str, args: dict[str, Any],
+                   body: Callable[[], Awaitable[str]]) -> str:
+    """Apply the tab's approval policy, then run ``body``; tool errors become text."""
+    bridge = ctx.deps.bridge
+    call_id = ctx.tool_call_id or ""
+    if not ctx.tool_call_approved:
+        decision = decide(bridge.agent_settings, bridge.approvals.tab_allowed, name, args)
+        if decision == "deny":
+            ctx.deps.outcomes[call_id] = "denied"
+            reason = f"The user's settings never allow `{name}`."
+            bridge.publish("tool_denied", request_id=call_id, tool_name=name, reason=reason)
+            bridge.approvals.record(call_id, name, args, "policy", reason)
+            return f"Denied: {reason}"
+        if decision == "ask":
+            raise ApprovalRequired(metadata={"risk": risk_of(name, args)})
+        bridge.publish("tool_auto_approved", request_id=call_id, tool_name=name)
+        bridge.approvals.record(call_id, name, args, "auto")
+    try:
+        result = await body()
+    except toolkit.ToolError as exc:
+        ctx.deps.outcomes[call_id] = "error"
+        return f"Error: {exc}"
+    ctx.deps.outcomes[call_id] = "ok"
+    return result
+
+
+@AGENT.tool
+async def read_file(ctx: RunContext[TurnDeps], path: str, offset: int | None = None,
+                    limit: int | None = None) -> str:
+    """Read a text file (relative paths are in the working directory).
+
+    Args:
+        path: The file to read.
+        offset: First line to return (1-based).
+        limit: How many lines to return.
+    """
+    args = {"path": path, "offset": offset, "limit": limit}
+    return await _guarded(ctx, "read_file", args,
+                          lambda: toolkit.read_file(ctx.deps.cwd, path, offset, limit))
+
+
+@AGENT.tool
+async def list_directory(ctx: RunContext[TurnDeps], path: str | None = None) -> str:
+    """List a directory's entries (default: the working directory).
+
+    Args:
+        path: The directory to list.
+    """
+    return await _guarded(ctx, "list_directory", {"path": path},
+                          lambda: toolkit.list_directory(ctx.deps.cwd, path))
+
+
+@AGENT.tool
+async def search_files(ctx: RunContext[TurnDeps], pattern: str, path: str | None = None,
+                       glob: str | None = None) -> str:
+    """Search file contents for a regular expression.
+
+    Args:
+        pattern: The regular expression to look for.
+        path: The directory or file to search (default: the working directory).
+        glob: Only search files whose names match this glob, e.g. "*.py".
+    """
+    args = {"pattern": pattern, "path": path, "glob": glob}
+    return await _guarded(ctx, "search_files", args,
+                          lambda: toolkit.search_files(ctx.deps.cwd, pattern, path, glob))
+
+
+@AGENT.tool
+async def write_file(ctx: RunContext[TurnDeps], path: str, content: str) -> str:
+    """Create or overwrite a file with the given content.
+
+    Args:
+        path: The file to write.
+        content: The complete new content.
+    """
+    return await _guarded(ctx, "write_file", {"path": path, "content": content},
+                          lambda: toolkit.write_file(ctx.deps.cwd, path, content))
+
+
+@AGENT.tool
+async def edit_file(ctx: RunContext[TurnDeps], path: str, old_text: str, new_text: str) -> str:
+    """Replace one exact occurrence of old_text with new_text in a file.
+
+    Args:
+        path: The file to edit.
+        old_text: The exact text to replace; it must occur exactly once.
+        new_text: The replacement text.
+    """
+    args = {"path": path, "old_text": old_text, "new_text": new_text}
+    return await _guarded(ctx, "edit_file", args,
+                          lambda: toolkit.edit_file(ctx.deps.cwd, path, old_text, new_text))
+
+
+@AGENT.tool
+async def run_command(ctx: RunContext[TurnDeps], command: str,
+                      timeout_seconds: float | None = None) -> str:
+    """Run a shell command in the working directory and return its output.
+
+    Args:
+        command: The command line, run by the user's shell.
+        timeout_seconds: Give up after this many seconds (default 120, at most 600).
+    """
+    timeout = min(max(timeout_seconds or 120.0, 1.0), 600.0)
+    args = {"command": command, "timeout_seconds": timeout_seconds}
+    shell = ctx.deps.bridge.shell
+    return await _guarded(ctx, "run_command", args,
+                          lambda: toolkit.run_command(ctx.deps.cwd, command, timeout, shell))

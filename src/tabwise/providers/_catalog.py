@@ -1,0 +1,60 @@
+"""The model catalog: which models each provider offers and how large their windows are."""
+
+from __future__ import annotations
+
+import functools
+import typing
+
+from ..settings import ProviderSettings
+
+__all__ = ["DEFAULT_CONTEXT_WINDOW", "catalog_models", "context_window"]
+
+# Used when neither settings nor pydantic-ai's profile data know the model: small enough
+# that compaction kicks in before a real small-window model would reject the request.
+DEFAULT_CONTEXT_WINDOW = 32_768
+
+# pydantic-ai's known-model prefixes for each provider kind.
+_KNOWN_PREFIX = {
+    "openai": "openai",
+    "anthropic": "anthropic",
+    "gemini": "google",
+    "groq": "groq",
+    "mistral": "mistral",
+    "xai": "xai",
+    "deepseek": "deepseek",
+}
+# A few useful picks where pydantic-ai keeps no list (they route many vendors' models).
+_EXTRA = {
+    "openai": ("gpt-4.1", "gpt-4.1-mini"),
+    "ollama": ("llama3.2", "qwen2.5-coder", "gpt-oss:20b"),
+    "openrouter": ("openai/gpt-4.1-mini", "anthropic/claude-sonnet-4.5", "google/gemini-2.5-flash"),
+}
+
+
+@functools.cache
+def _known() -> dict[str, tuple[str, ...]]:
+    from pydantic_ai.models import KnownModelName
+
+    by_prefix: dict[str, list[str]] = {}
+    for full in typing.get_args(KnownModelName.__value__):
+        prefix, _, name = str(full).partition(":")
+        by_prefix.setdefault(prefix, []).append(name)
+    return {k: tuple(v) for k, v in by_prefix.items()}
+
+
+def catalog_models(p: ProviderSettings) -> list[str]:
+    """Models offered for ``p``: settings' ``models`` first, then the known ones."""
+    seen: dict[str, None] = dict.fromkeys(p.models)
+    if p.kind != "openai-compatible":
+        prefix = _KNOWN_PREFIX.get(p.kind)
+        if prefix:
+            seen.update(dict.fromkeys(_known().get(prefix, ())))
+        seen.update(dict.fromkeys(_EXTRA.get(p.kind, ())))
+    return list(seen)
+
+
+def context_window(p: ProviderSettings, model: str, profile_window: int | None) -> int:
+    """Settings' ``context_windows`` win, then the model profile, then the default."""
+    if model in p.context_windows:
+        return p.context_windows[model]
+    return profile_window or DEFAULT_CONTEXT_WINDOW

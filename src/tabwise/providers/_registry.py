@@ -1,0 +1,270 @@
+"""Build pydantic-ai models for a provider name and model (DESIGN §3).
+
+Heavy SDKs are imported only when a provider of that kind is first used. One
+pydantic-ai ``Provider`` (and so one HTTP client and connection pool) is kept per
+(provider, kind, base_url, key) and shared by every session using it: connections are
+shared, state is not (history and settings live in each session).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..errors import InvalidParams, ProviderNotConfigured, UnknownProvider
+from ..settings import DEFAULT_KEY_VARS, ProviderSettings, Settings, resolve_secret
+from ._catalog import catalog_models, context_window
+
+if TYPE_CHECKING:
+    from pydantic_ai.models import Model
+    from pydantic_ai.settings import ModelSettings
+
+__all__ = ["BuiltModel", "ProviderRegistry", "ProviderStatus"]
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderStatus:
+    """What ``list_providers`` reports for one provider."""
+
+    name: str
+    kind: str
+    configured: bool
+    reason: str | None
+    models: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "kind": self.kind, "configured": self.configured,
+                "reason": self.reason, "models": self.models}
+
+
+@dataclass(slots=True)
+class BuiltModel:
+    """A ready pydantic-ai model plus what a session needs to know about it."""
+
+    provider: str
+    model_name: str
+    model: Model
+    settings: ModelSettings
+    provider_settings: ProviderSettings
+
+    @property
+    def context_window(self) -> int:
+        try:
+            window = self.model.profile.get("context_window")
+        except Exception:  # a profile lookup must never break a turn
+            window = None
+        return context_window(self.provider_settings, self.model_name, window)
+
+
+def _missing_key_reason(p: ProviderSettings) -> str | None:
+    if not p.needs_key or resolve_secret(p.api_key) is not None:
+        return None
+    var = p.key_var or DEFAULT_KEY_VARS.get(p.kind)
+    if p.key_var:
+        return f"set {var} (read by [ai.{p.name}] api_key)"
+    if var:
+        return f"set {var} or api_key in [ai.{p.name}]"
+    return f"set api_key in [ai.{p.name}]"
+
+
+class ProviderRegistry:
+    """Resolves provider settings to pydantic-ai models, sharing HTTP clients."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._providers: dict[tuple[str, str, str, str], Any] = {}
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    def update_settings(self, settings: Settings) -> None:
+        # Cached providers stay keyed by their resolved inputs, so sessions keep working.
+        self._settings = settings
+
+    def provider_settings(self, name: str) -> ProviderSettings:
+        p = self._settings.provider(name)
+        if p is None:
+            known = ", ".join(self._settings.provider_names())
+            raise UnknownProvider(f"Unknown provider {name!r}; known providers: {known}.")
+        return p
+
+    def status(self, name: str) -> ProviderStatus:
+        p = self.provider_settings(name)
+        reason = _missing_key_reason(p)
+        return ProviderStatus(name, p.kind, reason is None, reason, catalog_models(p))
+
+    def statuses(self) -> list[ProviderStatus]:
+        return [self.status(n) for n in self._settings.provider_names()]
+
+    def build(self, provider: str, model: str) -> BuiltModel:
+        """A model for ``provider``/``model``; raises a TabwiseError when it cannot be built."""
+        if not isinstance(model, str) or not model.strip():
+            raise InvalidParams("The model name must be a non-empty string.")
+        p = self.provider_settings(provider)
+        reason = _missing_key_reason(p)
+        if reason:
+            raise ProviderNotConfigured(f"Provider {provider!r} is not configured: {reason}.")
+        key = resolve_secret(p.api_key) or ""
+        cache_key = (p.name, p.kind, p.base_url or "",
+                     hashlib.sha256(key.encode()).hexdigest())
+        try:
+            prov = self._providers.get(cache_key)
+            if prov is None:
+                prov = _PROVIDER_FACTORIES[p.kind](p, key or None)
+                self._providers[cache_key] = prov
+            built = _MODEL_FACTORIES[p.kind](p, model, prov)
+        except ImportError as exc:
+            raise ProviderNotConfigured(
+                f"Provider {provider!r} needs a package that is not installed ({exc.name})."
+            ) from exc
+        settings: ModelSettings = {"timeout": p.timeout_seconds, "max_retries": p.max_retries}
+        return BuiltModel(provider, model, built, settings, p)
+
+    async def aclose(self) -> None:
+        for prov in self._providers.values():
+            close = getattr(prov, "__aexit__", None)
+            if close is not None:
+                try:
+                    await close(None, None, None)
+                except Exception:  # closing clients at exit is best effort
+                    pass
+        self._providers.clear()
+
+
+# -- factories (lazy imports: each SDK is loaded only when first used) ------------------
+
+
+def _openai_provider(p: ProviderSettings, key: str | None) -> Any:
+    from pydantic_ai.providers.openai import OpenAIProvider
+
+    base = p.base_url
+    if p.kind == "xai" and not base:
+        base = "https://api.x.ai/v1"  # xAI's OpenAI-compatible endpoint
+    # Local servers accept any key; the SDK insists on one.
+    return OpenAIProvider(base_url=base, api_key=key or "not-needed")
+
+
+def _ollama_provider(p: ProviderSettings, key: str | None) -> Any:
+    from pydantic_ai.providers.ollama import OllamaProvider
+
+    base = (p.base_url or "http://localhost:11434").rstrip("/")
+    if not base.endswith("/v1"):
+        base += "/v1"
+    return OllamaProvider(base_url=base, api_key=key)
+
+
+def _anthropic_provider(p: ProviderSettings, key: str | None) -> Any:
+    from pydantic_ai.providers.anthropic import AnthropicProvider
+
+    return AnthropicProvider(api_key=key, base_url=p.base_url)
+
+
+def _google_provider(p: ProviderSettings, key: str | None) -> Any:
+    from pydantic_ai.providers.google import GoogleProvider
+
+    return GoogleProvider(api_key=key, base_url=p.base_url)
+
+
+def _openrouter_provider(p: ProviderSettings, key: str | None) -> Any:
+    if p.base_url:
+        return _openai_provider(p, key)
+    from pydantic_ai.providers.openrouter import OpenRouterProvider
+
+    return OpenRouterProvider(api_key=key, app_title="tabwise")
+
+
+def _groq_provider(p: ProviderSettings, key: str | None) -> Any:
+    from pydantic_ai.providers.groq import GroqProvider
+
+    return GroqProvider(api_key=key, base_url=p.base_url)
+
+
+def _mistral_provider(p: ProviderSettings, key: str | None) -> Any:
+    from pydantic_ai.providers.mistral import MistralProvider
+
+    return MistralProvider(api_key=key, base_url=p.base_url)
+
+
+def _deepseek_provider(p: ProviderSettings, key: str | None) -> Any:
+    if p.base_url:
+        return _openai_provider(p, key)
+    from pydantic_ai.providers.deepseek import DeepSeekProvider
+
+    return DeepSeekProvider(api_key=key)
+
+
+def _chat_model(p: ProviderSettings, model: str, prov: Any) -> Any:
+    from pydantic_ai.models.openai import OpenAIChatModel
+
+    return OpenAIChatModel(model, provider=prov)
+
+
+def _openai_model(p: ProviderSettings, model: str, prov: Any) -> Any:
+    # OpenAI itself gets the Responses API; an OpenAI table pointed at another server
+    # (a proxy) gets chat completions, which every compatible server speaks.
+    if p.base_url:
+        return _chat_model(p, model, prov)
+    from pydantic_ai.models.openai import OpenAIResponsesModel
+
+    return OpenAIResponsesModel(model, provider=prov)
+
+
+def _anthropic_model(p: ProviderSettings, model: str, prov: Any) -> Any:
+    from pydantic_ai.models.anthropic import AnthropicModel
+
+    return AnthropicModel(model, provider=prov)
+
+
+def _google_model(p: ProviderSettings, model: str, prov: Any) -> Any:
+    from pydantic_ai.models.google import GoogleModel
+
+    return GoogleModel(model, provider=prov)
+
+
+def _openrouter_model(p: ProviderSettings, model: str, prov: Any) -> Any:
+    if p.base_url:
+        return _chat_model(p, model, prov)
+    from pydantic_ai.models.openrouter import OpenRouterModel
+
+    return OpenRouterModel(model, provider=prov)
+
+
+def _groq_model(p: ProviderSettings, model: str, prov: Any) -> Any:
+    from pydantic_ai.models.groq import GroqModel
+
+    return GroqModel(model, provider=prov)
+
+
+def _mistral_model(p: ProviderSettings, model: str, prov: Any) -> Any:
+    from pydantic_ai.models.mistral import MistralModel
+
+    return MistralModel(model, provider=prov)
+
+
+_PROVIDER_FACTORIES: dict[str, Callable[[ProviderSettings, str | None], Any]] = {
+    "openai": _openai_provider,
+    "openai-compatible": _openai_provider,
+    "xai": _openai_provider,
+    "anthropic": _anthropic_provider,
+    "gemini": _google_provider,
+    "ollama": _ollama_provider,
+    "openrouter": _openrouter_provider,
+    "groq": _groq_provider,
+    "mistral": _mistral_provider,
+    "deepseek": _deepseek_provider,
+}
+_MODEL_FACTORIES: dict[str, Callable[[ProviderSettings, str, Any], Any]] = {
+    "openai": _openai_model,
+    "openai-compatible": _chat_model,
+    "xai": _chat_model,
+    "anthropic": _anthropic_model,
+    "gemini": _google_model,
+    "ollama": _chat_model,
+    "openrouter": _openrouter_model,
+    "groq": _groq_model,
+    "mistral": _mistral_model,
+    "deepseek": _chat_model,
+}

@@ -1,0 +1,216 @@
+"""Validated settings values (DESIGN §3).
+
+Settings are parsed once from TOML into frozen dataclasses. ``$VAR`` references stay as
+written here and are resolved only when a provider is built (``resolve_secret``), so a
+resolved key never sits in a settings object that could be logged or sent.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal
+
+__all__ = [
+    "BUILTIN_PROVIDERS",
+    "DEFAULT_KEY_VARS",
+    "AgentSettings",
+    "ContextSettings",
+    "ProviderSettings",
+    "SessionSettings",
+    "Settings",
+    "TerminalSettings",
+    "resolve_secret",
+    "secret_var",
+]
+
+BUILTIN_PROVIDERS: tuple[str, ...] = (
+    "openai",
+    "anthropic",
+    "gemini",
+    "ollama",
+    "openrouter",
+    "groq",
+    "mistral",
+    "xai",
+    "deepseek",
+)
+KINDS: tuple[str, ...] = (*BUILTIN_PROVIDERS, "openai-compatible")
+
+# The environment variable each built-in provider reads when settings name no key.
+DEFAULT_KEY_VARS: Mapping[str, str | None] = MappingProxyType(
+    {
+        "openai": "OPENAI_API_KEY",
+        "anthropic": "ANTHROPIC_API_KEY",
+        "gemini": "GEMINI_API_KEY",
+        "ollama": None,
+        "openrouter": "OPENROUTER_API_KEY",
+        "groq": "GROQ_API_KEY",
+        "mistral": "MISTRAL_API_KEY",
+        "xai": "XAI_API_KEY",
+        "deepseek": "DEEPSEEK_API_KEY",
+        "openai-compatible": None,
+    }
+)
+
+ApprovalMode = Literal["ask", "auto-read", "auto"]
+APPROVAL_MODES: tuple[str, ...] = ("ask", "auto-read", "auto")
+
+_VAR_RE = re.compile(r"^\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))$")
+
+
+def secret_var(value: str | None) -> str | None:
+    """The variable name a ``"$VAR"``/``"${VAR}"`` value refers to, else None."""
+    if not value:
+        return None
+    m = _VAR_RE.match(value.strip())
+    return (m.group("braced") or m.group("bare")) if m else None
+
+
+def resolve_secret(value: str | None) -> str | None:
+    """Resolve a settings value that may reference an environment variable.
+
+    Returns None when the variable is unset or empty, so "not configured" can be told.
+    """
+    if value is None:
+        return None
+    var = secret_var(value)
+    if var is None:
+        return value or None
+    return os.environ.get(var) or None
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderSettings:
+    """One ``[ai.NAME]`` table. ``api_key`` keeps the ``$VAR`` form as written."""
+
+    name: str
+    kind: str
+    api_key: str | None = None
+    base_url: str | None = None
+    models: tuple[str, ...] = ()
+    context_windows: Mapping[str, int] = field(default_factory=dict)
+    timeout_seconds: float = 120.0
+    max_retries: int = 2
+
+    @property
+    def key_var(self) -> str | None:
+        """The environment variable the key comes from, if any."""
+        return secret_var(self.api_key)
+
+    @property
+    def needs_key(self) -> bool:
+        # Local servers (ollama, custom openai-compatible) work without a key.
+        return self.kind not in ("ollama", "openai-compatible")
+
+    def redacted(self) -> dict[str, Any]:
+        """A JSON-safe view with the key shown only as its variable name."""
+        if self.api_key is None:
+            key = None
+        elif self.key_var:
+            key = f"${self.key_var}"
+        else:
+            key = "<redacted>"
+        return {
+            "kind": self.kind,
+            "api_key": key,
+            "base_url": self.base_url,
+            "models": list(self.models),
+            "context_windows": dict(self.context_windows),
+            "timeout_seconds": self.timeout_seconds,
+            "max_retries": self.max_retries,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AgentSettings:
+    approval: ApprovalMode = "ask"
+    always_allow: tuple[str, ...] = ("read_file", "list_directory", "search_files")
+    never_allow: tuple[str, ...] = ()
+    approval_timeout_seconds: float = 300.0
+    max_tool_iterations: int = 50
+
+
+@dataclass(frozen=True, slots=True)
+class ContextSettings:
+    warning_threshold: float = 0.75
+    compaction_threshold: float = 0.85
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSettings:
+    persist: bool = True
+    restore_on_start: bool = True
+    retention_days: int = 30
+
+
+@dataclass(frozen=True, slots=True)
+class TerminalSettings:
+    shell: str = ""
+    scrollback: int = 10000
+
+    def resolved_shell(self) -> str:
+        return self.shell or os.environ.get("SHELL") or "/bin/sh"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The whole settings file, validated. ``warnings`` lists unknown keys and the like."""
+
+    default_provider: str = "openai"
+    default_model: str = "gpt-4.1-mini"
+    providers: Mapping[str, ProviderSettings] = field(default_factory=dict)
+    agent: AgentSettings = field(default_factory=AgentSettings)
+    context: ContextSettings = field(default_factory=ContextSettings)
+    sessions: SessionSettings = field(default_factory=SessionSettings)
+    terminal: TerminalSettings = field(default_factory=TerminalSettings)
+    path: Path | None = None
+    warnings: tuple[str, ...] = ()
+
+    def provider(self, name: str) -> ProviderSettings | None:
+        """The settings for provider ``name``; built-ins exist even without a table."""
+        found = self.providers.get(name)
+        if found is not None:
+            return found
+        if name in BUILTIN_PROVIDERS:
+            var = DEFAULT_KEY_VARS[name]
+            return ProviderSettings(name=name, kind=name, api_key=f"${var}" if var else None)
+        return None
+
+    def provider_names(self) -> list[str]:
+        names = list(BUILTIN_PROVIDERS)
+        names += [n for n in self.providers if n not in BUILTIN_PROVIDERS]
+        return names
+
+    def redacted(self) -> dict[str, Any]:
+        """Everything as JSON, with secrets shown only as their variable names."""
+        return {
+            "path": str(self.path) if self.path else None,
+            "ai": {
+                "default_provider": self.default_provider,
+                "default_model": self.default_model,
+                "providers": {n: p.redacted() for n, p in self.providers.items()},
+            },
+            "agent": {
+                "approval": self.agent.approval,
+                "always_allow": list(self.agent.always_allow),
+                "never_allow": list(self.agent.never_allow),
+                "approval_timeout_seconds": self.agent.approval_timeout_seconds,
+                "max_tool_iterations": self.agent.max_tool_iterations,
+            },
+            "context": {
+                "warning_threshold": self.context.warning_threshold,
+                "compaction_threshold": self.context.compaction_threshold,
+            },
+            "sessions": {
+                "persist": self.sessions.persist,
+                "restore_on_start": self.sessions.restore_on_start,
+                "retention_days": self.sessions.retention_days,
+            },
+            "terminal": {"shell": self.terminal.shell, "scrollback": self.terminal.scrollback},
+            "warnings": list(self.warnings),
+        }

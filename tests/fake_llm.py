@@ -95,6 +95,7 @@ class FakeLLM:
         self._scripts: dict[str, deque[Reply]] = defaultdict(deque)
         self._server: asyncio.Server | None = None
         self._conns: set[asyncio.StreamWriter] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
         self._lock = threading.Lock()
         self.port = 0
         self.default_chunk_delay = 0.0
@@ -127,6 +128,9 @@ class FakeLLM:
             self._server.close()
             for w in list(self._conns):
                 w.close()
+            for t in list(self._tasks):
+                t.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
             with contextlib.suppress(Exception):
                 await self._server.wait_closed()
 
@@ -140,6 +144,10 @@ class FakeLLM:
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._conns.add(writer)
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         try:
             while True:
                 line = await reader.readline()
@@ -159,7 +167,7 @@ class FakeLLM:
                 keep = await self._respond(method, path, headers, body, writer)
                 if not keep:
                     return
-        except (ConnectionError, asyncio.IncompleteReadError):
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
             return
         finally:
             self._conns.discard(writer)

@@ -59,7 +59,10 @@ class BuiltModel:
 
 
 def _missing_key_reason(p: ProviderSettings) -> str | None:
-    if not p.needs_key or resolve_secret(p.api_key) is not None:
+    if resolve_secret(p.api_key) is not None:
+        return None
+    # A local server needs no key, unless the settings name one that is not set.
+    if not p.needs_key and not p.key_var:
         return None
     var = p.key_var or DEFAULT_KEY_VARS.get(p.kind)
     if p.key_var:

@@ -195,7 +195,7 @@ def parse_settings(data: Mapping[str, Any], path: Path | None = None) -> Setting
         approval=a.get("approval", lambda v: v in APPROVAL_MODES,
                        "one of " + ", ".join(APPROVAL_MODES), "ask"),
         always_allow=tuple(a.get("always_allow", _is_str_list, "a list of tool names",
-                                 list(AgentSettings.always_allow))),
+                                 ["read_file", "list_directory", "search_files"])),
         never_allow=tuple(a.get("never_allow", _is_str_list, "a list of tool names", [])),
         approval_timeout_seconds=float(a.get("approval_timeout_seconds", _number(0.01, 86400),
                                              "seconds between 0.01 and 86400", 300.0)),

@@ -1,0 +1,163 @@
+"""The ``tabwise`` command line (DESIGN §9). Exit codes: 0 ok, 1 error, 2 usage."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from . import __version__
+from .errors import TabwiseError
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="tabwise",
+        description="An AI terminal: every tab is a real shell plus its own AI agent.")
+    p.add_argument("--version", action="version", version=f"tabwise {__version__}")
+    p.add_argument("--home", metavar="DIR",
+                   help="keep settings, archive and logs in DIR (default: $TABWISE_HOME "
+                        "or the platform's user dirs)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    s = sub.add_parser("serve", help="serve the command API over JSON-RPC (WebSocket)")
+    s.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    s.add_argument("--port", type=int, default=8765, help="port (0 = any free port)")
+
+    ss = sub.add_parser("sessions", help="list, show, export or remove archived sessions")
+    ssub = ss.add_subparsers(dest="action", metavar="ACTION", required=True)
+    sl = ssub.add_parser("list", help="list sessions")
+    sl.add_argument("--all", action="store_true", help="include closed sessions")
+    sl.add_argument("--json", action="store_true", help="print JSON")
+    for name, help_ in (("show", "show one session"), ("rm", "delete a session")):
+        a = ssub.add_parser(name, help=help_)
+        a.add_argument("id", help="session id or a unique prefix of it")
+    ex = ssub.add_parser("export", help="print a session's conversation")
+    ex.add_argument("id", help="session id or a unique prefix of it")
+    ex.add_argument("--format", choices=("markdown", "json"), default="markdown")
+
+    sub.add_parser("models", help="providers (configured or not, and why) and their models")
+    c = sub.add_parser("config", help="settings file location and validation")
+    csub = c.add_subparsers(dest="action", metavar="ACTION", required=True)
+    csub.add_parser("path", help="print the settings file path")
+    csub.add_parser("check", help="validate the settings file")
+    return p
+
+
+def _when(ts: float | None) -> str:
+    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M") if ts else "-"
+
+
+async def _sessions(args: argparse.Namespace) -> int:
+    from .commands import Tabwise
+
+    core = await Tabwise.start(args.home, restore=False)
+    try:
+        if core.archive is None:
+            raise TabwiseError("Sessions are not persisted ([sessions] persist = false).")
+        if args.action == "list":
+            rows = await core.list_sessions(include_closed=args.all)
+            if args.json:
+                print(json.dumps(rows, indent=2))
+                return 0
+            if not rows:
+                print("no sessions")
+            for r in rows:
+                cfg = r["ai_config"] or {}
+                state = "closed" if r["closed"] else "open"
+                model = f"{cfg.get('provider')}/{cfg.get('model')}" if cfg else "-"
+                print(f"{r['session_id'][:12]}  {state:6}  {_when(r['updated_at'])}  "
+                      f"{model:32}  {r['name']}")
+            return 0
+        sid = await core.archive.resolve_prefix(args.id)
+        if args.action == "show":
+            row = await core.archive.get_session(sid)
+            assert row is not None
+            info: dict[str, Any] = core._row_info(row)
+            for k, v in info.items():
+                print(f"{k}: {v}")
+        elif args.action == "export":
+            sys.stdout.write(await core.export_session(sid, args.format))
+        elif args.action == "rm":
+            await core.delete_session(sid)
+            print(f"deleted {sid}")
+        return 0
+    finally:
+        await core.stop()
+
+
+def _models(args: argparse.Namespace) -> int:
+    from .providers import ProviderRegistry
+    from .settings import load_settings, resolve_paths
+
+    settings = load_settings(resolve_paths(args.home).settings_file)
+    for st in ProviderRegistry(settings).statuses():
+        mark = "configured" if st.configured else f"not configured: {st.reason}"
+        default = "  (default)" if st.name == settings.default_provider else ""
+        print(f"{st.name} [{st.kind}] — {mark}{default}")
+        for m in st.models:
+            star = " *" if st.name == settings.default_provider and \
+                m == settings.default_model else ""
+            print(f"    {m}{star}")
+    return 0
+
+
+def _config(args: argparse.Namespace) -> int:
+    from .settings import load_settings, resolve_paths
+
+    path = resolve_paths(args.home).settings_file
+    if args.action == "path":
+        print(path)
+        return 0
+    if not path.exists():
+        print(f"{path} does not exist yet; tabwise writes a commented one on first run.")
+        return 0
+    settings = load_settings(path)
+    for w in settings.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    print(f"{path}: ok")
+    return 0
+
+
+def _tui(args: argparse.Namespace) -> int:
+    try:
+        from .tui.app import run_app
+    except ImportError:
+        print("The tabwise TUI is not available in this build yet; run `tabwise serve` to "
+              "drive tabs over JSON-RPC.", file=sys.stderr)
+        return 1
+    return run_app(args.home)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            from .server import run_server
+
+            if not 0 <= args.port <= 65535:
+                print("tabwise: error: --port must be 0..65535", file=sys.stderr)
+                return 2
+            return asyncio.run(run_server(args.home, args.host, args.port))
+        if args.command == "sessions":
+            return asyncio.run(_sessions(args))
+        if args.command == "models":
+            return _models(args)
+        if args.command == "config":
+            return _config(args)
+        return _tui(args)
+    except TabwiseError as exc:
+        print(f"tabwise: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

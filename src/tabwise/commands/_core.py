@@ -1,0 +1,428 @@
+"""The command layer (DESIGN §4): one async API for the TUI and the JSON-RPC server.
+
+``Tabwise`` owns the event bus, the provider registry, the per-session agents, the live
+tabs and the archive. Every public coroutine here is a command; its name is the API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..agent import AgentBridge, AiState, BridgeHooks
+from ..errors import InvalidParams, SessionNotFound, TabwiseError
+from ..events import EventBus, Subscription
+from ..providers import ProviderRegistry
+from ..pty import PtyProcess
+from ..sessions import Session
+from ..settings import (
+    Paths,
+    Settings,
+    ensure_settings_file,
+    load_settings,
+    resolve_paths,
+)
+from ._export import first_prompt, to_json, to_markdown
+from ._hooks import ArchiveHooks
+
+if TYPE_CHECKING:
+    from ..archive import Archive, SessionRow
+
+__all__ = ["Tabwise"]
+
+log = logging.getLogger("tabwise")
+
+
+def _config(value: Any) -> dict[str, str]:
+    if (not isinstance(value, dict) or not isinstance(value.get("provider"), str)
+            or not isinstance(value.get("model"), str)):
+        raise InvalidParams('ai_config must be {"provider": str, "model": str}.')
+    return {"provider": value["provider"], "model": value["model"]}
+
+
+class Tabwise:
+    """The application core. Build with :meth:`start`, stop with :meth:`stop`."""
+
+    def __init__(self, paths: Paths, settings: Settings, archive: Archive | None) -> None:
+        self.paths = paths
+        self.settings = settings
+        self.archive = archive
+        self.bus = EventBus()
+        self.providers = ProviderRegistry(settings)
+        hooks: BridgeHooks | None = ArchiveHooks(archive) if archive is not None else None
+        self.ai = AiState(self.bus, self.providers, hooks)
+        self.sessions: dict[str, Session] = {}
+        self._next_position = 0
+        self.started_at = time.time()
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    @classmethod
+    async def start(cls, home: str | os.PathLike[str] | None = None, *,
+                    restore: bool | None = None) -> Tabwise:
+        """Resolve paths, write the first-run settings template, load settings, open the
+        archive, purge old closed sessions and (by default) restore the open tabs."""
+        paths = resolve_paths(home)
+        paths.ensure_dirs()
+        ensure_settings_file(paths.settings_file)
+        settings = load_settings(paths.settings_file)
+        archive = None
+        if settings.sessions.persist:
+            from ..archive import Archive
+
+            archive = await Archive.open(paths.db_file)
+            if settings.sessions.retention_days:
+                await archive.purge_closed(settings.sessions.retention_days)
+        core = cls(paths, settings, archive)
+        do_restore = settings.sessions.restore_on_start if restore is None else restore
+        if archive is not None:
+            rows = await archive.list_sessions()
+            core._next_position = max((r.position for r in rows), default=-1) + 1
+            if do_restore:
+                for row in rows:
+                    try:
+                        await core.restore_session(row.session_id)
+                    except TabwiseError as exc:
+                        log.warning("could not restore session %s: %s", row.session_id, exc)
+        return core
+
+    async def stop(self) -> None:
+        """Stop every agent and shell; open sessions stay open in the archive."""
+        await asyncio.gather(*(self.ai.shutdown(sid) for sid in list(self.ai.bridges)),
+                             return_exceptions=True)
+        await asyncio.gather(*(s.pty.close() for s in self.sessions.values() if s.pty),
+                             return_exceptions=True)
+        self.sessions.clear()
+        if self.archive is not None:
+            await self.archive.close()
+        await self.providers.aclose()
+
+    # -- helpers -------------------------------------------------------------------
+
+    def _session(self, session_id: str) -> Session:
+        if not isinstance(session_id, str):
+            raise InvalidParams("session_id must be a string.")
+        s = self.sessions.get(session_id)
+        if s is None:
+            raise SessionNotFound(session_id)
+        return s
+
+    def _bridge(self, session_id: str) -> AgentBridge:
+        self._session(session_id)
+        return self.ai.get_session_bridge(session_id)
+
+    def _ai_status(self, s: Session) -> str:
+        bridge = self.ai.bridges.get(s.session_id)
+        if bridge is not None:
+            return bridge.state
+        return "not_configured" if s.ai_error else "not_initialized"
+
+    def _info(self, s: Session) -> dict[str, Any]:
+        bridge = self.ai.bridges.get(s.session_id)
+        return s.info(self._ai_status(s), bridge.config if bridge else None)
+
+    def _start_pty(self, s: Session, rows: int = 24, cols: int = 80) -> None:
+        shell = self.settings.terminal.resolved_shell()
+        pty = PtyProcess.spawn([shell], str(s.working_directory), rows=rows, cols=cols)
+        pty.on_exit(lambda code: self.bus.publish(s.session_id, "pty_exited", exit_code=code))
+        s.pty = pty
+
+    def _init_ai(self, s: Session, provider: str, model: str, *, strict: bool,
+                 history: list[Any] | None = None) -> None:
+        """Start the tab's agent; with ``strict=False`` a failure leaves the tab AI-less
+        with a warning event instead of raising (the shell still works)."""
+        try:
+            self.ai.init(s.session_id, provider, model, working_directory=s.working_directory,
+                         history=history)
+            s.ai_error = None
+        except TabwiseError as exc:
+            if strict:
+                raise
+            s.ai_error = str(exc)
+            self.bus.publish(s.session_id, "warning", message=str(exc))
+
+    # -- sessions ------------------------------------------------------------------
+
+    async def create_session(self, working_directory: str | None = None,
+                             name: str | None = None,
+                             ai_config: dict[str, str] | None = None,
+                             terminal: bool = True) -> dict[str, Any]:
+        """Create a tab: a shell (unless ``terminal`` is false) and its agent."""
+        cwd = Path(working_directory or os.getcwd()).expanduser()
+        if not cwd.is_dir():
+            raise InvalidParams(f"working_directory {str(cwd)!r} is not a directory.")
+        cwd = cwd.resolve()
+        if ai_config is not None:
+            cfg = _config(ai_config)
+            # Build first: an explicit bad config fails before anything is created.
+            self.providers.build(cfg["provider"], cfg["model"])
+        else:
+            cfg = self.get_default_ai_config_sync()
+        now = time.time()
+        sid = uuid.uuid4().hex
+        s = Session(sid, name or cwd.name or str(cwd), cwd, now, now, self._next_position, cfg)
+        self._next_position += 1
+        self.sessions[sid] = s
+        if terminal:
+            try:
+                self._start_pty(s)
+            except OSError as exc:
+                del self.sessions[sid]
+                raise TabwiseError(f"Could not start the shell: {exc}.") from exc
+        self._init_ai(s, cfg["provider"], cfg["model"], strict=ai_config is not None)
+        if self.archive is not None:
+            from ..archive import SessionRow
+
+            self.archive.create_session(SessionRow(
+                session_id=sid, name=s.name, working_directory=str(cwd), created_at=now,
+                updated_at=now, closed_at=None, position=s.position,
+                provider=cfg["provider"], model=cfg["model"], always_allow=()))
+        return self._info(s)
+
+    async def close_session(self, session_id: str) -> bool:
+        """Stop the agent and the shell; the session stays in the archive as closed."""
+        s = self._session(session_id)
+        await self.ai.shutdown(session_id)
+        if s.pty is not None:
+            await s.pty.close()
+        del self.sessions[session_id]
+        if self.archive is not None:
+            self.archive.update_session(session_id, closed_at=time.time(), updated_at=time.time())
+        self.bus.publish(session_id, "session_closed")
+        return True
+
+    async def list_sessions(self, include_closed: bool = False,
+                            limit: int | None = None) -> list[dict[str, Any]]:
+        """Live tabs plus archived ones waiting to be restored (and closed ones if asked)."""
+        if limit is not None and (not isinstance(limit, int) or limit < 0):
+            raise InvalidParams("limit must be a non-negative integer.")
+        live = sorted(self.sessions.values(), key=lambda s: s.position)
+        out = [self._info(s) for s in live]
+        if self.archive is not None:
+            rows = await self.archive.list_sessions(include_closed=include_closed, limit=None)
+            out += [self._row_info(r) for r in rows if r.session_id not in self.sessions]
+        return out[:limit] if limit is not None else out
+
+    def _row_info(self, r: SessionRow) -> dict[str, Any]:
+        cfg = {"provider": r.provider, "model": r.model} if r.provider and r.model else None
+        return {
+            "session_id": r.session_id, "name": r.name,
+            "working_directory": r.working_directory, "created_at": r.created_at,
+            "updated_at": r.updated_at, "position": r.position, "ai_config": cfg,
+            "ai_status": "archived", "live": False, "closed": r.closed_at is not None,
+            "message_count": r.message_count, "first_prompt": r.first_prompt,
+        }
+
+    async def restore_session(self, session_id: str, terminal: bool = True) -> dict[str, Any]:
+        """Reopen an archived session as a live tab with its own provider/model and history."""
+        if session_id in self.sessions:
+            return self._info(self.sessions[session_id])
+        if self.archive is None:
+            raise SessionNotFound(session_id)
+        row = await self.archive.get_session(session_id)
+        if row is None:
+            raise SessionNotFound(session_id)
+        history = await self.archive.load_context(session_id)
+        cwd = Path(row.working_directory)
+        if not cwd.is_dir():
+            cwd = Path.home()
+        s = Session(session_id, row.name, cwd, row.created_at, row.updated_at, row.position,
+                    {"provider": row.provider, "model": row.model}
+                    if row.provider and row.model else None)
+        self.sessions[session_id] = s
+        self._next_position = max(self._next_position, row.position + 1)
+        if terminal:
+            try:
+                self._start_pty(s)
+            except OSError as exc:
+                log.warning("no shell for restored session %s: %s", session_id, exc)
+        saved = f"{row.provider}/{row.model}" if row.provider and row.model else "none"
+        try:
+            if not (row.provider and row.model):
+                raise InvalidParams("The session has no saved provider/model.")
+            self.ai.init(session_id, row.provider, row.model, working_directory=cwd,
+                         history=history)
+        except TabwiseError as exc:
+            d = self.get_default_ai_config_sync()
+            self._init_ai(s, d["provider"], d["model"], strict=False, history=history)
+            if s.ai_error is None:
+                self.bus.publish(session_id, "warning", message=(
+                    f"Saved model {saved} is not available ({exc}); using "
+                    f"{d['provider']}/{d['model']} for now. The saved model is kept."))
+        bridge = self.ai.bridges.get(session_id)
+        if bridge is not None:
+            bridge.approvals.tab_allowed.update(row.always_allow)
+        if row.closed_at is not None:
+            self.archive.update_session(session_id, closed_at=None, updated_at=time.time(),
+                                        position=s.position)
+        return self._info(s)
+
+    async def rename_session(self, session_id: str, name: str) -> dict[str, Any]:
+        if not isinstance(name, str) or not name.strip():
+            raise InvalidParams("name must be a non-empty string.")
+        s = self._session(session_id)
+        s.name = name.strip()
+        if self.archive is not None:
+            self.archive.update_session(session_id, name=s.name, updated_at=time.time())
+        return self._info(s)
+
+    async def reorder_sessions(self, session_ids: list[str]) -> list[dict[str, Any]]:
+        """Set the tab order of live sessions (the order of ``session_ids``)."""
+        for pos, sid in enumerate(session_ids):
+            s = self._session(sid)
+            s.position = pos
+            if self.archive is not None:
+                self.archive.update_session(sid, position=pos)
+        return [self._info(s) for s in sorted(self.sessions.values(), key=lambda s: s.position)]
+
+    async def delete_session(self, session_id: str) -> bool:
+        """Close (if live) and remove a session and its history for good."""
+        if session_id in self.sessions:
+            await self.close_session(session_id)
+        elif self.archive is None or await self.archive.get_session(session_id) is None:
+            raise SessionNotFound(session_id)
+        if self.archive is not None:
+            self.archive.delete_session(session_id)
+            await self.archive.flush()
+        return True
+
+    async def export_session(self, session_id: str, format: str = "markdown") -> str:
+        if format not in ("markdown", "json"):
+            raise InvalidParams('format must be "markdown" or "json".')
+        meta: dict[str, Any]
+        if self.archive is not None:
+            await self.archive.flush()
+            row = await self.archive.get_session(session_id)
+            if row is None:
+                raise SessionNotFound(session_id)
+            meta = self._row_info(row)
+            if session_id in self.sessions:
+                meta = self._info(self.sessions[session_id])
+            messages = await self.archive.load_transcript(session_id)
+        else:
+            s = self._session(session_id)
+            meta = self._info(s)
+            bridge = self.ai.bridges.get(session_id)
+            messages = list(bridge.history) if bridge else []
+        return to_markdown(meta, messages) if format == "markdown" else to_json(meta, messages)
+
+    async def pty_write(self, session_id: str, data: str) -> bool:
+        if not isinstance(data, str):
+            raise InvalidParams("data must be a string.")
+        s = self._session(session_id)
+        if s.pty is None:
+            raise InvalidParams(f"Session {session_id!r} has no terminal.")
+        s.pty.write(data)
+        return True
+
+    async def pty_resize(self, session_id: str, rows: int, cols: int) -> bool:
+        if not (isinstance(rows, int) and isinstance(cols, int) and 0 < rows < 10000
+                and 0 < cols < 10000):
+            raise InvalidParams("rows and cols must be positive integers.")
+        s = self._session(session_id)
+        if s.pty is None:
+            raise InvalidParams(f"Session {session_id!r} has no terminal.")
+        s.pty.resize(rows, cols)
+        return True
+
+    # -- AI core -------------------------------------------------------------------
+
+    async def init_ai_session(self, session_id: str, config: dict[str, str]) -> dict[str, str]:
+        """First init or model switch of one tab; history is kept; on failure the old
+        agent keeps working and the error is raised."""
+        s = self._session(session_id)
+        cfg = _config(config)
+        self._init_ai(s, cfg["provider"], cfg["model"], strict=True)
+        s.ai_config = cfg
+        return cfg
+
+    async def shutdown_ai_session(self, session_id: str) -> bool:
+        self._session(session_id)
+        await self.ai.shutdown(session_id)
+        return True
+
+    async def is_ai_session_initialized(self, session_id: str) -> bool:
+        self._session(session_id)
+        return self.ai.is_initialized(session_id)
+
+    async def get_session_ai_config(self, session_id: str) -> dict[str, str] | None:
+        self._session(session_id)
+        bridge = self.ai.bridges.get(session_id)
+        return bridge.config if bridge else None
+
+    async def send_ai_prompt(self, session_id: str, prompt: str,
+                             context: str | None = None) -> str:
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise InvalidParams("prompt must be a non-empty string.")
+        if context is not None and not isinstance(context, str):
+            raise InvalidParams("context must be a string.")
+        return await self._bridge(session_id).prompt(prompt, context)
+
+    async def cancel_ai_prompt(self, session_id: str) -> bool:
+        return self._bridge(session_id).cancel()
+
+    async def clear_ai_conversation(self, session_id: str) -> bool:
+        self._bridge(session_id).clear()
+        return True
+
+    async def get_ai_conversation_length(self, session_id: str) -> int:
+        return len(self._bridge(session_id).history)
+
+    async def get_pending_approvals(self, session_id: str) -> list[dict[str, Any]]:
+        return [p.to_dict() for p in self._bridge(session_id).approvals.pending()]
+
+    async def respond_to_tool_approval(self, session_id: str, request_id: str, decision: str,
+                                       reason: str | None = None) -> bool:
+        bridge = self._bridge(session_id)
+        bridge.approvals.respond(request_id, decision, reason)
+        if decision == "always_allow" and self.archive is not None:
+            self.archive.update_session(
+                session_id, always_allow=tuple(sorted(bridge.approvals.tab_allowed)))
+        return True
+
+    async def get_context_usage(self, session_id: str) -> dict[str, Any]:
+        return self._bridge(session_id).context.to_dict()
+
+    # -- settings and models -------------------------------------------------------
+
+    def get_default_ai_config_sync(self) -> dict[str, str]:
+        return {"provider": self.settings.default_provider, "model": self.settings.default_model}
+
+    async def get_default_ai_config(self) -> dict[str, str]:
+        return self.get_default_ai_config_sync()
+
+    async def list_providers(self) -> list[dict[str, Any]]:
+        return [p.to_dict() for p in self.providers.statuses()]
+
+    async def get_settings(self) -> dict[str, Any]:
+        return self.settings.redacted()
+
+    async def reload_settings(self) -> dict[str, Any]:
+        """Re-read settings.toml; on error the current settings stay in force."""
+        settings = load_settings(self.paths.settings_file)
+        self.settings = settings
+        self.ai.update_settings(settings)
+        return settings.redacted()
+
+    # -- events --------------------------------------------------------------------
+
+    def subscribe(self, session_id: str | None = None) -> Subscription:
+        """A bounded queue of events for one session (or all)."""
+        if session_id is not None:
+            self._session(session_id)
+        return self.bus.subscribe(session_id)
+
+    def session_ids(self) -> list[str]:
+        return [s.session_id for s in sorted(self.sessions.values(), key=lambda s: s.position)]
+
+    async def first_prompt_of(self, session_id: str) -> str | None:
+        bridge = self.ai.bridges.get(session_id)
+        if bridge is not None:
+            return first_prompt(bridge.history)
+        return None
+

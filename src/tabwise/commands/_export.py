@@ -1,0 +1,81 @@
+"""Render a conversation for ``export_session``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic_ai.messages import (
+    ModelMessage,
+    ModelMessagesTypeAdapter,
+    ModelRequest,
+    ModelResponse,
+    TextPart,
+    ThinkingPart,
+    ToolCallPart,
+    ToolReturnPart,
+    UserPromptPart,
+)
+
+__all__ = ["first_prompt", "to_json", "to_markdown"]
+
+
+def _when(ts: float | None) -> str:
+    if not ts:
+        return ""
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def first_prompt(messages: Sequence[ModelMessage]) -> str | None:
+    for msg in messages:
+        if isinstance(msg, ModelRequest):
+            for part in msg.parts:
+                if isinstance(part, UserPromptPart) and isinstance(part.content, str):
+                    return part.content
+    return None
+
+
+def to_markdown(meta: dict[str, Any], messages: Sequence[ModelMessage]) -> str:
+    cfg = meta.get("ai_config") or {}
+    lines = [f"# {meta.get('name') or meta['session_id']}", ""]
+    lines.append(f"- session: `{meta['session_id']}`")
+    if cfg:
+        lines.append(f"- model: {cfg.get('provider')} · {cfg.get('model')}")
+    lines.append(f"- directory: `{meta.get('working_directory')}`")
+    lines.append(f"- created: {_when(meta.get('created_at'))}")
+    lines.append("")
+    for msg in messages:
+        if isinstance(msg, ModelRequest):
+            for part in msg.parts:
+                if isinstance(part, UserPromptPart):
+                    text = part.content if isinstance(part.content, str) else str(part.content)
+                    lines += ["## You", "", text, ""]
+                elif isinstance(part, ToolReturnPart):
+                    body = part.model_response_str()
+                    if len(body) > 4000:
+                        body = body[:4000] + "\n… (truncated in export)"
+                    lines += [f"**Tool result** `{part.tool_name}`", "", "```", body, "```", ""]
+        elif isinstance(msg, ModelResponse):
+            texts: list[str] = []
+            for rp in msg.parts:
+                if isinstance(rp, TextPart):
+                    texts.append(rp.content)
+                elif isinstance(rp, ThinkingPart) and rp.content:
+                    texts.append("> " + rp.content.replace("\n", "\n> "))
+                elif isinstance(rp, ToolCallPart):
+                    texts.append(f"**Tool call** `{rp.tool_name}` "
+                                 f"`{json.dumps(rp.args_as_dict())}`")
+            if texts:
+                name = msg.model_name or "assistant"
+                lines += [f"## Assistant ({name})", "", "\n\n".join(texts), ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def to_json(meta: dict[str, Any], messages: Sequence[ModelMessage]) -> str:
+    payload = {
+        "session": meta,
+        "messages": json.loads(ModelMessagesTypeAdapter.dump_json(list(messages))),
+    }
+    return json.dumps(payload, indent=2)

@@ -1,0 +1,68 @@
+"""``tabwise serve``: the command layer over JSON-RPC 2.0 on a WebSocket (DESIGN §6)."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import signal
+import sys
+from http import HTTPStatus
+from typing import Any
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.http11 import Request, Response
+
+from ..commands import Tabwise
+from ._rpc import RpcConnection
+from ._token import load_or_create_token
+
+__all__ = ["run_server", "start_server"]
+
+log = logging.getLogger("tabwise.server")
+
+
+def _authorizer(token: str) -> Any:
+    expected = f"Bearer {token}".encode()
+
+    def process_request(conn: ServerConnection, request: Request) -> Response | None:
+        path = request.path.split("?", 1)[0]
+        if path != "/rpc":
+            return conn.respond(HTTPStatus.NOT_FOUND, "Not found: connect to /rpc.\n")
+        given = request.headers.get("Authorization", "").encode()
+        if not hmac.compare_digest(given, expected):
+            return conn.respond(HTTPStatus.UNAUTHORIZED,
+                                "Missing or wrong bearer token (see server.token).\n")
+        return None
+
+    return process_request
+
+
+async def start_server(core: Tabwise, host: str = "127.0.0.1", port: int = 8765) -> Server:
+    """Start serving ``core``; returns the websockets server (``.sockets`` has the port)."""
+    token = load_or_create_token(core.paths.token_file)
+
+    async def handler(ws: ServerConnection) -> None:
+        await RpcConnection(core, ws).serve()
+
+    return await serve(handler, host, port, process_request=_authorizer(token),
+                       max_size=16 * 1024 * 1024, ping_interval=20, ping_timeout=60)
+
+
+async def run_server(home: str | None, host: str, port: int) -> int:
+    """Run until SIGTERM/SIGINT, then stop agents and shells cleanly; exit code 0."""
+    core = await Tabwise.start(home)
+    server = await start_server(core, host, port)
+    bound = server.sockets[0].getsockname()
+    shown_host = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
+    print(f"listening on ws://{shown_host}:{bound[1]}/rpc", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    server.close()
+    await server.wait_closed()
+    await core.stop()
+    print("tabwise serve stopped", file=sys.stderr, flush=True)
+    return 0

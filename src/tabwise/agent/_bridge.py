@@ -168,6 +168,14 @@ class AgentBridge:
         self.hooks.history_replaced(self.session_id, [])
         self.publish("context_usage", **self.context.to_dict())
 
+    async def compact(self) -> dict[str, int]:
+        """Summarize older turns with this tab's own model (issue #5 fills this in)."""
+        if self.busy:
+            raise SessionBusy(self.session_id)
+        n = len(self.history)
+        return {"tokens_before": self.context.used_tokens, "tokens_after": self.context.used_tokens,
+                "messages_before": n, "messages_after": n}
+
     async def ask_approval(self, request_id: str, tool_name: str, args: dict[str, Any],
                            risk: str) -> ApprovalOutcome:
         def opened(pa: PendingApproval) -> None:

@@ -388,6 +388,10 @@ class Tabwise:
     async def get_context_usage(self, session_id: str) -> dict[str, Any]:
         return self._bridge(session_id).context.to_dict()
 
+    async def compact_context(self, session_id: str) -> dict[str, Any]:
+        """Summarize the older part of the conversation now (the archive keeps it all)."""
+        return await self._bridge(session_id).compact()
+
     # -- settings and models -------------------------------------------------------
 
     def get_default_ai_config_sync(self) -> dict[str, str]:

@@ -14,9 +14,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from fake_llm import FakeLLM  # noqa: E402
+from tabwise.commands import Tabwise
 
-from tabwise.commands import Tabwise  # noqa: E402
+from fake_llm import FakeLLM
 
 PROVIDER_KEY_VARS = (
     "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY",

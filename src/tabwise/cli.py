@@ -132,7 +132,7 @@ def _tui(args: argparse.Namespace) -> int:
         print("The tabwise TUI is not available in this build yet; run `tabwise serve` to "
               "drive tabs over JSON-RPC.", file=sys.stderr)
         return 1
-    return run_app(args.home)
+    return int(run_app(args.home))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,7 +6,6 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from fake_llm import FakeLLM, Reply
 
 from tabwise.commands import Tabwise
 from tabwise.errors import (
@@ -20,6 +19,7 @@ from tabwise.errors import (
 )
 
 from conftest import KEY1, KEY2
+from fake_llm import FakeLLM, Reply
 from helpers import ai, collect_until, of_type, terminal, text_of
 
 

@@ -45,7 +45,8 @@ class TurnDeps:
         return self.bridge.working_directory
 
 
-async def _approve(ctx: RunContext[TurnDeps], requests: DeferredToolRequests) -> DeferredToolResults:
+async def _approve(ctx: RunContext[TurnDeps],
+                   requests: DeferredToolRequests) -> DeferredToolResults:
     """Ask the tab's user about every call that needs approval, all at once."""
     bridge = ctx.deps.bridge
     results = DeferredToolResults()

@@ -45,6 +45,13 @@ def _config(value: Any) -> dict[str, str]:
     return {"provider": value["provider"], "model": value["model"]}
 
 
+def _resolve_dir(path: str) -> Path:
+    cwd = Path(path).expanduser()
+    if not cwd.is_dir():
+        raise InvalidParams(f"working_directory {str(cwd)!r} is not a directory.")
+    return cwd.resolve()
+
+
 class Tabwise:
     """The application core. Build with :meth:`start`, stop with :meth:`stop`."""
 
@@ -129,7 +136,11 @@ class Tabwise:
     def _start_pty(self, s: Session, rows: int = 24, cols: int = 80) -> None:
         shell = self.settings.terminal.resolved_shell()
         pty = PtyProcess.spawn([shell], str(s.working_directory), rows=rows, cols=cols)
-        pty.on_exit(lambda code: self.bus.publish(s.session_id, "pty_exited", exit_code=code))
+
+        def exited(code: int | None) -> None:
+            self.bus.publish(s.session_id, "pty_exited", exit_code=code)
+
+        pty.on_exit(exited)
         s.pty = pty
 
     def _init_ai(self, s: Session, provider: str, model: str, *, strict: bool,
@@ -153,10 +164,7 @@ class Tabwise:
                              ai_config: dict[str, str] | None = None,
                              terminal: bool = True) -> dict[str, Any]:
         """Create a tab: a shell (unless ``terminal`` is false) and its agent."""
-        cwd = Path(working_directory or os.getcwd()).expanduser()
-        if not cwd.is_dir():
-            raise InvalidParams(f"working_directory {str(cwd)!r} is not a directory.")
-        cwd = cwd.resolve()
+        cwd = await asyncio.to_thread(_resolve_dir, working_directory or os.getcwd())
         if ai_config is not None:
             cfg = _config(ai_config)
             # Build first: an explicit bad config fails before anything is created.
@@ -229,7 +237,7 @@ class Tabwise:
             raise SessionNotFound(session_id)
         history = await self.archive.load_context(session_id)
         cwd = Path(row.working_directory)
-        if not cwd.is_dir():
+        if not await asyncio.to_thread(cwd.is_dir):
             cwd = Path.home()
         s = Session(session_id, row.name, cwd, row.created_at, row.updated_at, row.position,
                     {"provider": row.provider, "model": row.model}

@@ -147,7 +147,7 @@ def _provider(name: str, r: _Reader) -> ProviderSettings:
         raise SettingsInvalid(
             f"Provider `ai.{name}` has kind \"openai-compatible\" and needs `base_url`."
         )
-    models = r.get("models", _is_str_list, "a list of model names", [])
+    models: list[str] = r.get("models", _is_str_list, "a list of model names", [])
     return ProviderSettings(
         name=name,
         kind=kind,

@@ -60,7 +60,8 @@ DEFAULT_KEY_VARS: Mapping[str, str | None] = MappingProxyType(
 ApprovalMode = Literal["ask", "auto-read", "auto"]
 APPROVAL_MODES: tuple[str, ...] = ("ask", "auto-read", "auto")
 
-_VAR_RE = re.compile(r"^\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))$")
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_VAR_RE = re.compile(rf"^\$(?:\{{(?P<braced>{_NAME})\}}|(?P<bare>{_NAME}))$")
 
 
 def secret_var(value: str | None) -> str | None:

@@ -1,0 +1,69 @@
+"""A tiny JSON-RPC client over a real WebSocket, for tests."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+
+
+class RpcError(Exception):
+    def __init__(self, error: dict[str, Any]) -> None:
+        super().__init__(error.get("message"))
+        self.error = error
+        self.code = (error.get("data") or {}).get("code")
+        self.rpc_code = error.get("code")
+
+
+class RpcClient:
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+        self._ids = itertools.count(1)
+        self._waiting: dict[int, asyncio.Future[Any]] = {}
+        self.events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.raw: asyncio.Queue[Any] = asyncio.Queue()
+        self._reader = asyncio.create_task(self._read())
+
+    @classmethod
+    async def connect(cls, url: str, token: str) -> RpcClient:
+        ws = await connect(url, additional_headers={"Authorization": f"Bearer {token}"},
+                           max_size=None)
+        return cls(ws)
+
+    async def _read(self) -> None:
+        async for raw in self.ws:
+            msg = json.loads(raw)
+            if isinstance(msg, dict) and msg.get("method") == "ai_event":
+                self.events.put_nowait(msg["params"])
+            elif isinstance(msg, dict) and msg.get("id") in self._waiting:
+                self._waiting.pop(msg["id"]).set_result(msg)
+            else:
+                self.raw.put_nowait(msg)
+
+    async def call(self, method: str, **params: Any) -> Any:
+        id_ = next(self._ids)
+        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._waiting[id_] = fut
+        await self.ws.send(json.dumps({"jsonrpc": "2.0", "id": id_, "method": method,
+                                       "params": params}))
+        msg = await asyncio.wait_for(fut, 30)
+        if "error" in msg:
+            raise RpcError(msg["error"])
+        return msg["result"]
+
+    async def send_raw(self, text: str) -> Any:
+        await self.ws.send(text)
+        return await asyncio.wait_for(self.raw.get(), 10)
+
+    async def next_event(self, pred: Any = None, timeout: float = 10) -> dict[str, Any]:
+        while True:
+            ev = await asyncio.wait_for(self.events.get(), timeout)
+            if pred is None or pred(ev):
+                return ev
+
+    async def close(self) -> None:
+        await self.ws.close()
+        self._reader.cancel()

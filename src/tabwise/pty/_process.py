@@ -58,11 +58,11 @@ class PtyProcess:
         try:
             _set_size(master, rows, cols)
             child_env = dict(os.environ if env is None else env)
-            child_env.setdefault("TERM", "xterm-256color")
-            child_env["TERM"] = child_env.get("TERM") or "xterm-256color"
+            # Our emulator speaks xterm; whatever terminal tabwise itself runs in.
+            child_env["TERM"] = "xterm-256color"
             child_env.setdefault("COLORTERM", "truecolor")
             child_env["TABWISE"] = "1"
-            proc = subprocess.Popen(  # noqa: S603 - the user's own shell
+            proc = subprocess.Popen(
                 argv, stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=child_env,
                 start_new_session=True, preexec_fn=_set_controlling_tty, close_fds=True,
             )

@@ -74,7 +74,7 @@ def fake_llm(fake_server: FakeLLMServer) -> Iterator[FakeLLM]:
     fake_server.llm.reset()
 
 
-def settings_toml(fake: FakeLLM, *, persist: bool = False, extra: str = "") -> str:
+def settings_toml(fake: FakeLLM, *, persist: bool = True, extra: str = "") -> str:
     return f"""
 [ai]
 default_provider = "local1"

@@ -144,3 +144,25 @@ async def test_pty_over_rpc(client: RpcClient, core: Tabwise, workdir: Path) -> 
         await asyncio.sleep(0.02)
     assert b"42" in seen and str(workdir).encode() in seen
     assert await client.call("close_session", session_id=sid)
+
+
+async def test_approval_over_rpc(client: RpcClient, fake_llm: FakeLLM, workdir: Path) -> None:
+    from fake_llm import ToolCall
+
+    s = await client.call("create_session", working_directory=str(workdir), terminal=False)
+    sid = s["session_id"]
+    await client.call("subscribe_events", session_id=sid)
+    fake_llm.script("m1", Reply(tool_calls=[ToolCall("edit_file", {
+        "path": "f.txt", "old_text": "old", "new_text": "new"})]))
+    (workdir / "f.txt").write_text("the old text\n")
+    turn = asyncio.create_task(client.call("send_ai_prompt", session_id=sid, prompt="edit"))
+    req = await client.next_event(lambda e: e["type"] == "tool_approval_request")
+    assert req["tool_name"] == "edit_file" and req["args"]["old_text"] == "old"
+    pending = await client.call("get_pending_approvals", session_id=sid)
+    assert pending[0]["request_id"] == req["request_id"]
+    assert await client.call("respond_to_tool_approval", session_id=sid,
+                             request_id=req["request_id"], decision="approve")
+    await turn
+    assert (workdir / "f.txt").read_text() == "the new text\n"
+    result = await client.next_event(lambda e: e["type"] == "tool_result")
+    assert result["success"] is True

@@ -1,43 +1,30 @@
-"""The agent's tools, as plain async functions of a working directory.
+"""The agent's tools, as plain async functions of a tab's working directory.
 
-Placeholder implementations; the tools issue (#3) replaces them. Every function returns
-text for the model and raises :class:`ToolError` with a message the model can act on.
+Every function returns text for the model and raises :class:`ToolError` with a
+sentence the model can act on; ``agent._tools`` wraps them with the approval policy.
+Relative paths resolve against the working directory, ``~`` expands, and every result
+is capped in size with a note saying so (see ``_limits``). None of them blocks the
+event loop: file work runs in worker threads, commands run as asyncio subprocesses.
+
+Modules: ``_read`` (read_file, list_directory), ``_write`` (write_file, edit_file),
+``_search`` (search_files), ``_shell`` and ``_procgroup`` (run_command), ``_paths``,
+``_limits`` and ``_errors``.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from ._errors import ToolError
+from ._read import list_directory, read_file
+from ._search import search_files
+from ._shell import run_command
+from ._write import edit_file, write_file
 
-__all__ = ["ToolError", "edit_file", "list_directory", "read_file", "run_command",
-           "search_files", "write_file"]
-
-
-class ToolError(Exception):
-    """A tool failed in a way the model should read and can recover from."""
-
-
-async def read_file(cwd: Path, path: str, offset: int | None = None,
-                    limit: int | None = None) -> str:
-    raise ToolError("read_file is not available yet")
-
-
-async def list_directory(cwd: Path, path: str | None = None) -> str:
-    raise ToolError("list_directory is not available yet")
-
-
-async def search_files(cwd: Path, pattern: str, path: str | None = None,
-                       glob: str | None = None) -> str:
-    raise ToolError("search_files is not available yet")
-
-
-async def write_file(cwd: Path, path: str, content: str) -> str:
-    raise ToolError("write_file is not available yet")
-
-
-async def edit_file(cwd: Path, path: str, old_text: str, new_text: str) -> str:
-    raise ToolError("edit_file is not available yet")
-
-
-async def run_command(cwd: Path, command: str, timeout_seconds: float = 120,
-                      shell: str = "/bin/sh") -> str:
-    raise ToolError("run_command is not available yet")
+__all__ = [
+    "ToolError",
+    "edit_file",
+    "list_directory",
+    "read_file",
+    "run_command",
+    "search_files",
+    "write_file",
+]

@@ -137,6 +137,11 @@ def _tui(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command in (None, "serve"):
+        from ._logging import setup_logging
+        from .settings import resolve_paths
+
+        setup_logging(resolve_paths(args.home).logs_dir)
     try:
         if args.command == "serve":
             from .server import run_server

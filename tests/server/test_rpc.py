@@ -143,6 +143,11 @@ async def test_pty_over_rpc(client: RpcClient, core: Tabwise, workdir: Path) -> 
             break
         await asyncio.sleep(0.02)
     assert b"42" in seen and str(workdir).encode() in seen
+    out = await client.call("pty_read", session_id=sid)
+    assert "42" in out["data"] and out["offset"] == 0
+    assert out["next_offset"] == len(out["data"].encode())
+    more = await client.call("pty_read", session_id=sid, offset=out["next_offset"])
+    assert more["data"] == "" and more["exited"] is False
     assert await client.call("close_session", session_id=sid)
 
 

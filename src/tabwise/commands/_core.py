@@ -328,6 +328,19 @@ class Tabwise:
         s.pty.write(data)
         return True
 
+    async def pty_read(self, session_id: str, offset: int = 0,
+                       max_bytes: int = 65536) -> dict[str, Any]:
+        """Recent terminal output from byte ``offset`` on (the last 256 KB are kept)."""
+        if offset < 0 or not 0 < max_bytes <= 1 << 20:
+            raise InvalidParams("offset must be >= 0 and max_bytes in 1..1048576.")
+        s = self._session(session_id)
+        if s.pty is None:
+            raise InvalidParams(f"Session {session_id!r} has no terminal.")
+        got = s.pty.output.read(offset, max_bytes)
+        return {"data": got.data.decode("utf-8", "replace"), "offset": got.offset,
+                "next_offset": got.next_offset, "dropped": got.dropped,
+                "exited": s.pty.exited.is_set(), "exit_code": s.pty.exit_code}
+
     async def pty_resize(self, session_id: str, rows: int, cols: int) -> bool:
         if not (isinstance(rows, int) and isinstance(cols, int) and 0 < rows < 10000
                 and 0 < cols < 10000):

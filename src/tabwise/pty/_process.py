@@ -19,6 +19,8 @@ import subprocess
 import termios
 from collections.abc import Callable
 
+from ._log import OutputLog
+
 __all__ = ["PtyProcess"]
 
 OutputCallback = Callable[[bytes], None]
@@ -47,6 +49,8 @@ class PtyProcess:
         self.exited = asyncio.Event()
         self.rows = 24
         self.cols = 80
+        self.output = OutputLog()
+        self._listeners.append(self.output.append)
         loop.add_reader(master_fd, self._on_readable)
 
     @classmethod

@@ -50,7 +50,7 @@ class AiState:
         """Call ``fn`` with the session's bridge (awaiting it if it is async)."""
         result = fn(self.get_session_bridge(session_id))
         if inspect.isawaitable(result):
-            return await result  # type: ignore[no-any-return]
+            return await result
         return result
 
     def is_initialized(self, session_id: str) -> bool:

@@ -17,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from tabwise.commands import Tabwise
 
 from fake_llm import FakeLLM
+from helpers import KEY1, KEY2
 
 PROVIDER_KEY_VARS = (
     "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY",
@@ -24,8 +25,6 @@ PROVIDER_KEY_VARS = (
     "DEEPSEEK_API_KEY", "OPENAI_BASE_URL", "TABWISE_HOME",
 )
 
-KEY1 = "sk-test-key-one-SECRET-1111"
-KEY2 = "sk-test-key-two-SECRET-2222"
 
 
 @pytest.fixture(autouse=True)

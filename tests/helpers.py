@@ -8,6 +8,10 @@ from typing import Any
 
 from tabwise.events import Event, Subscription
 
+# API keys the test providers read from the environment (see conftest.make_home).
+KEY1 = "sk-test-key-one-SECRET-1111"
+KEY2 = "sk-test-key-two-SECRET-2222"
+
 
 async def collect_until(sub: Subscription, pred: Callable[[Event], bool],
                         timeout: float = 10.0) -> list[Event]:

@@ -18,9 +18,8 @@ from tabwise.errors import (
     UnknownProvider,
 )
 
-from conftest import KEY1, KEY2
 from fake_llm import FakeLLM, Reply
-from helpers import ai, collect_until, of_type, terminal, text_of
+from helpers import KEY1, KEY2, ai, collect_until, of_type, terminal, text_of
 
 
 async def test_two_tabs_stream_at_once_with_their_own_model_key_and_history(

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from fake_llm import FakeLLM, Reply, ToolCall
-from helpers import ai, collect_until, of_type, terminal
 from tabwise.commands import Tabwise
 from tabwise.errors import ApprovalNotFound, InvalidParams, TurnCancelled
 from tabwise.events import Event
+
+from fake_llm import FakeLLM, Reply, ToolCall
+from helpers import ai, collect_until, of_type, terminal
 
 
 def write_call(path: str = "out.txt", content: str = "hello") -> Reply:

@@ -14,9 +14,8 @@ import pytest
 
 from tabwise.commands import Tabwise
 
-from conftest import KEY1, KEY2
 from fake_llm import FakeLLM, Reply
-from helpers import ai, collect_until
+from helpers import KEY1, KEY2, ai, collect_until
 from rpc_client import RpcClient
 
 

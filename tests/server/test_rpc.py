@@ -15,8 +15,8 @@ from websockets.exceptions import InvalidStatus
 from tabwise.commands import Tabwise
 from tabwise.server import start_server
 
-from conftest import KEY1, KEY2
 from fake_llm import FakeLLM, Reply
+from helpers import KEY1, KEY2
 from rpc_client import RpcClient, RpcError
 
 

@@ -2,7 +2,8 @@
 
 from ._approvals import ApprovalOutcome, Approvals, AuditRecord, PendingApproval
 from ._bridge import AgentBridge, BridgeHooks
-from ._context import ContextBudget, estimate_tokens
+from ._compaction import Compaction, ContextGuard
+from ._context import ContextBudget, context_tokens, estimate_tokens, truncate_tool_outputs
 from ._errors import describe_failure
 from ._policy import READ_TOOLS, TOOL_NAMES, WRITE_TOOLS, decide, is_secret_path, risk_of
 from ._state import AiState
@@ -17,11 +18,15 @@ __all__ = [
     "Approvals",
     "AuditRecord",
     "BridgeHooks",
+    "Compaction",
     "ContextBudget",
+    "ContextGuard",
     "PendingApproval",
+    "context_tokens",
     "decide",
     "describe_failure",
     "estimate_tokens",
     "is_secret_path",
     "risk_of",
+    "truncate_tool_outputs",
 ]

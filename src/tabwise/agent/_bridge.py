@@ -3,6 +3,10 @@
 The bridge is the unit of isolation (DESIGN §1). It owns nothing shared but the event
 bus and, through the provider registry, HTTP connection pools. A model switch swaps
 only ``_built``; the history (pydantic-ai messages, provider-neutral) stays.
+
+``history`` is what is sent to the model. Compaction (``_compaction``) replaces its older
+part with a summary; the hooks still see every message (``messages_added``) and are
+told what is sent from then on (``history_replaced``), so the archive keeps it all.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from ..events import EventBus
 from ..providers import BuiltModel
 from ..settings import Settings
 from ._approvals import ApprovalOutcome, Approvals, AuditRecord, PendingApproval
+from ._compaction import CompactionFailed, ContextGuard, ContextOverflow, run_compaction
 from ._context import ContextBudget
 from ._errors import describe_failure
 from ._tools import AGENT, TurnDeps
@@ -72,7 +77,8 @@ class AgentBridge:
         self.history: list[ModelMessage] = list(history or [])
         self.approvals = Approvals(session_id, self.hooks.audit)
         self.context = ContextBudget(built.context_window, settings.context)
-        self._turn: asyncio.Task[str] | None = None
+        # The running turn or manual compaction: one at a time per tab.
+        self._turn: asyncio.Task[Any] | None = None
         self.state = "idle"  # idle | streaming | awaiting_approval | error
         self.closed = False
         if self.history:
@@ -109,12 +115,31 @@ class AgentBridge:
         self.context.settings = settings.context
 
     def switch(self, built: BuiltModel) -> None:
-        """Use ``built`` from the next request on; the conversation is kept."""
+        """Use ``built`` from the next request on; the conversation is kept.
+
+        A smaller window is announced with a ``warning``; if the conversation no longer
+        fits it, the next request compacts it first.
+        """
+        old, old_window = self._built, self.context.max_tokens
         self._built = built
         self.context.max_tokens = built.context_window
         self.hooks.config_changed(self.session_id, built.provider, built.model_name)
         self.publish("ai_config_changed", provider=built.provider, model=built.model_name)
-        self.publish("context_usage", **self.context.to_dict())
+        new_window = self.context.max_tokens
+        if new_window < old_window:
+            self.context.observe(self.history)
+            message = (f"{built.provider} · {built.model_name} has a smaller context window "
+                       f"({new_window:,} tokens) than {old.provider} · {old.model_name} "
+                       f"({old_window:,} tokens)")
+            if self.context.used_tokens >= self.context.compaction_limit:
+                message += ("; the conversation (about "
+                            f"{self.context.used_tokens:,} tokens) will be compacted before "
+                            "the next request.")
+            else:
+                message += "."
+            self.publish("warning", message=message, previous_context_window=old_window,
+                         context_window=new_window)
+        self._publish_usage()
 
     # -- events ------------------------------------------------------------------------
 
@@ -166,15 +191,57 @@ class AgentBridge:
         self.history.clear()
         self.context.observe(self.history)
         self.hooks.history_replaced(self.session_id, [])
+        self._publish_usage()
+
+    # -- context ---------------------------------------------------------------------
+
+    def _publish_usage(self) -> None:
         self.publish("context_usage", **self.context.to_dict())
+        if self.context.crossed_warning():
+            self.publish("context_warning", **self.context.to_dict())
+
+    def report_usage(self, used_tokens: int) -> None:
+        """A new measure of the window in use (after a response or a compaction)."""
+        self.context.used_tokens = used_tokens
+        self._publish_usage()
+
+    def commit_history(self, messages: list[ModelMessage]) -> None:
+        """Make ``messages`` (a compacted conversation) what is sent from now on."""
+        self.history = list(messages)
+        self.hooks.history_replaced(self.session_id, list(self.history))
 
     async def compact(self) -> dict[str, int]:
-        """Summarize older turns with this tab's own model (issue #5 fills this in)."""
+        """Summarize the older part of the conversation now, with this tab's own model.
+
+        Keeps the last turn verbatim. Returns ``{tokens_before, tokens_after,
+        messages_before, messages_after}`` (equal before and after when there is nothing
+        to fold). Raises :class:`SessionBusy` during a turn, :class:`ProviderError` if the
+        summary request fails (the conversation is then unchanged).
+        """
         if self.busy:
             raise SessionBusy(self.session_id)
-        n = len(self.history)
-        return {"tokens_before": self.context.used_tokens, "tokens_after": self.context.used_tokens,
-                "messages_before": n, "messages_after": n}
+        task = asyncio.create_task(self._compact_now(), name=f"compact-{self.session_id}")
+        self._turn = task
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if task.cancelled() and not _current_task_cancelling():
+                raise TurnCancelled(self.session_id) from None
+            raise
+
+    async def _compact_now(self) -> dict[str, int]:
+        messages = list(self.history)
+        try:
+            done = await run_compaction(self, messages, built=self._built, trigger="manual")
+        except CompactionFailed as exc:
+            raise ProviderError(exc.message, exc.error_type) from exc
+        if done is None:
+            used = self.context.estimate(messages)
+            return {"tokens_before": used, "tokens_after": used,
+                    "messages_before": len(messages), "messages_after": len(messages)}
+        self.commit_history(done.messages)
+        self.report_usage(done.tokens_after)
+        return done.stats()
 
     async def ask_approval(self, request_id: str, tool_name: str, args: dict[str, Any],
                            risk: str) -> ApprovalOutcome:
@@ -201,6 +268,7 @@ class AgentBridge:
         self.state = "streaming"
         started = time.perf_counter()
         deps = TurnDeps(self)
+        guard = ContextGuard(self, built)
         prompt = text if not context else f"{text}\n\n<terminal_context>\n{context}\n" \
                                           "</terminal_context>"
         try:
@@ -213,6 +281,7 @@ class AgentBridge:
                 usage_limits=UsageLimits(
                     request_limit=self._settings.agent.max_tool_iterations + 1),
                 event_stream_handler=self._stream_handler,
+                capabilities=[guard],
             )
         except asyncio.CancelledError:
             self.approvals.deny_all("The turn was cancelled.")
@@ -220,22 +289,28 @@ class AgentBridge:
             self.publish("cancelled", turn_id=turn_id)
             raise
         except Exception as exc:
-            message, kind = describe_failure(exc)
+            message, kind = ((exc.message, "context_window") if isinstance(exc, ContextOverflow)
+                             else describe_failure(exc))
             self.state = "error"
             self.publish("error", turn_id=turn_id, message=message, error_type=kind)
             raise ProviderError(message, kind) from exc
         new = result.new_messages()
-        self.history.extend(new)
-        self.hooks.messages_added(self.session_id, new)
+        if guard.folded:
+            # The turn's own earlier steps were folded into a summary mid-turn: record
+            # them all, then say what is sent from now on.
+            self.history = result.all_messages()
+            self.hooks.messages_added(self.session_id, [*guard.folded, *new])
+            self.hooks.history_replaced(self.session_id, list(self.history))
+        else:
+            self.history.extend(new)
+            self.hooks.messages_added(self.session_id, new)
         usage = result.usage
         self.context.observe(self.history)
         self.state = "idle"
         self.publish("completed", turn_id=turn_id, response=result.output,
                      input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
                      duration_ms=round((time.perf_counter() - started) * 1000, 1))
-        self.publish("context_usage", **self.context.to_dict())
-        if self.context.crossed_warning():
-            self.publish("context_warning", **self.context.to_dict())
+        self._publish_usage()
         return result.output
 
     async def _stream_handler(self, ctx: RunContext[TurnDeps],
@@ -257,16 +332,16 @@ class AgentBridge:
                 elif isinstance(p, ThinkingPart) and p.content:
                     publish("reasoning_delta", delta=p.content)
             elif isinstance(ev, FunctionToolCallEvent):
-                part = ev.part
-                publish("tool_call", request_id=part.tool_call_id, tool_name=part.tool_name,
-                        args=part.args_as_dict())
+                call = ev.part
+                publish("tool_call", request_id=call.tool_call_id, tool_name=call.tool_name,
+                        args=call.args_as_dict())
             elif isinstance(ev, FunctionToolResultEvent):
-                part = ev.part
-                outcome = ctx.deps.outcomes.pop(part.tool_call_id, None)
+                ret = ev.part
+                outcome = ctx.deps.outcomes.pop(ret.tool_call_id, None)
                 if outcome == "denied":
                     continue
-                content = part.content if isinstance(part.content, str) else str(part.content)
-                publish("tool_result", request_id=part.tool_call_id, tool_name=part.tool_name,
+                content = ret.content if isinstance(ret.content, str) else str(ret.content)
+                publish("tool_result", request_id=ret.tool_call_id, tool_name=ret.tool_name,
                         success=outcome == "ok", result=content)
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic_ai.messages import (
+    CompactionPart,
     ModelMessage,
     ModelMessagesTypeAdapter,
     ModelRequest,
@@ -52,6 +53,8 @@ def to_markdown(meta: dict[str, Any], messages: Sequence[ModelMessage]) -> str:
                 if isinstance(part, UserPromptPart):
                     text = part.content if isinstance(part.content, str) else str(part.content)
                     lines += ["## You", "", text, ""]
+                elif isinstance(part, CompactionPart) and part.content:
+                    lines += ["## Summary of the earlier conversation", "", part.content, ""]
                 elif isinstance(part, ToolReturnPart):
                     body = part.model_response_str()
                     if len(body) > 4000:

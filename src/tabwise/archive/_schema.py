@@ -1,0 +1,210 @@
+"""The archive's tables, connections and schema migrations (DESIGN §7).
+
+``PRAGMA user_version`` holds the schema version. ``MIGRATIONS[n]`` upgrades a database
+from version ``n`` to ``n + 1``; the current version is ``len(MIGRATIONS)``. A new, empty
+file is created at version 1 and then takes the same later steps. Before migrating an
+existing file it is copied to ``<db>.bak-v<old>``, and the upgrade runs in one
+transaction, so a failure leaves the file as it was.
+
+Version 0 is the unversioned layout from before ``user_version`` was set (sessions keyed
+by ``id`` with a ``cwd`` column, a bare ``messages`` table, no audit). Version 1 adds tab
+positions, per-tab allowed tools, cached counters, the live-context table and the audit.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pydantic
+
+from ..errors import ArchiveError
+from ._codec import first_prompt, load_messages
+from ._errors import ArchiveTooNew, ArchiveUnreadable
+
+__all__ = ["CURRENT_VERSION", "MIGRATIONS", "connect", "prepare_database"]
+
+log = logging.getLogger("tabwise.archive")
+
+# Transcript rows hold every message ever appended and are never rewritten. The live
+# context is `context_messages` (what clear/compaction put in place, often nothing)
+# followed by the transcript from `sessions.context_from` on, so appending a turn is one
+# insert and replacing the context never copies the transcript.
+SCHEMA_V1: tuple[str, ...] = (
+    """CREATE TABLE sessions (
+        session_id        TEXT PRIMARY KEY,
+        name              TEXT NOT NULL,
+        working_directory TEXT NOT NULL,
+        created_at        REAL NOT NULL,
+        updated_at        REAL NOT NULL,
+        closed_at         REAL,
+        position          INTEGER NOT NULL DEFAULT 0,
+        provider          TEXT,
+        model             TEXT,
+        always_allow      TEXT NOT NULL DEFAULT '[]',
+        message_count     INTEGER NOT NULL DEFAULT 0,
+        first_prompt      TEXT,
+        context_from      INTEGER NOT NULL DEFAULT 0
+    )""",
+    # The tab bar (open sessions by position) and the history browser (by recency).
+    "CREATE INDEX sessions_open ON sessions (position, created_at) WHERE closed_at IS NULL",
+    "CREATE INDEX sessions_by_updated ON sessions (updated_at)",
+    # A rowid table (not WITHOUT ROWID): bodies are often several KB, too big for the
+    # clustered-key layout to pay off; the unique index gives ordered per-session scans.
+    """CREATE TABLE messages (
+        id         INTEGER PRIMARY KEY,
+        session_id TEXT NOT NULL,
+        seq        INTEGER NOT NULL,
+        body       BLOB NOT NULL
+    )""",
+    "CREATE UNIQUE INDEX messages_by_session ON messages (session_id, seq)",
+    """CREATE TABLE context_messages (
+        id         INTEGER PRIMARY KEY,
+        session_id TEXT NOT NULL,
+        seq        INTEGER NOT NULL,
+        body       BLOB NOT NULL
+    )""",
+    "CREATE UNIQUE INDEX context_by_session ON context_messages (session_id, seq)",
+    """CREATE TABLE approvals (
+        id         INTEGER PRIMARY KEY,
+        session_id TEXT NOT NULL,
+        request_id TEXT NOT NULL,
+        tool_name  TEXT NOT NULL,
+        args       TEXT NOT NULL,
+        decision   TEXT NOT NULL,
+        reason     TEXT,
+        ts         REAL NOT NULL
+    )""",
+    "CREATE INDEX approvals_by_session ON approvals (session_id, id)",
+)
+
+
+def _v0_to_v1(conn: sqlite3.Connection) -> None:
+    conn.execute("ALTER TABLE sessions RENAME TO sessions_v0")
+    conn.execute("ALTER TABLE messages RENAME TO messages_v0")
+    for statement in SCHEMA_V1:
+        conn.execute(statement)
+    conn.execute(
+        """INSERT INTO sessions (session_id, name, working_directory, created_at, updated_at,
+                                 closed_at, position, provider, model, message_count)
+           SELECT s.id, s.name, s.cwd, s.created_at, s.updated_at, s.closed_at,
+                  row_number() OVER (ORDER BY s.created_at, s.id) - 1, s.provider, s.model,
+                  (SELECT count(*) FROM messages_v0 m WHERE m.session_id = s.id)
+           FROM sessions_v0 s"""
+    )
+    # Renumber from 0 without gaps: message_count doubles as the next seq.
+    conn.execute(
+        """INSERT INTO messages (session_id, seq, body)
+           SELECT session_id, row_number() OVER (PARTITION BY session_id ORDER BY seq) - 1,
+                  CAST(body AS BLOB)
+           FROM messages_v0 WHERE session_id IN (SELECT id FROM sessions_v0)"""
+    )
+    conn.execute("DROP TABLE sessions_v0")
+    conn.execute("DROP TABLE messages_v0")
+    # first_prompt is new: derive it from the first few messages of each session.
+    for (sid,) in conn.execute("SELECT session_id FROM sessions").fetchall():
+        bodies = [b for (b,) in conn.execute(
+            "SELECT body FROM messages WHERE session_id = ? ORDER BY seq LIMIT 4", (sid,))]
+        try:
+            prompt = first_prompt(load_messages(bodies))
+        except pydantic.ValidationError:
+            log.warning("session %s: first messages are not valid pydantic-ai JSON", sid)
+            continue
+        conn.execute("UPDATE sessions SET first_prompt = ? WHERE session_id = ?", (prompt, sid))
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v0_to_v1]
+CURRENT_VERSION = len(MIGRATIONS)
+
+
+def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), usable from any
+    thread (each connection is only ever used by one thread at a time)."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
+                           cached_statements=256)
+    # NORMAL in WAL mode: a crash can lose the last commits but never corrupts the file.
+    conn.execute("PRAGMA synchronous = NORMAL")
+    # Another tabwise process (e.g. `tabwise sessions rm`) may hold the write lock briefly.
+    conn.execute("PRAGMA busy_timeout = 5000")
+    if read_only:
+        conn.execute("PRAGMA query_only = ON")
+    return conn
+
+
+def prepare_database(path: Path) -> None:
+    """Create or upgrade the archive at ``path`` and switch it to WAL.
+
+    Raises :class:`ArchiveUnreadable` for a damaged file and :class:`ArchiveTooNew` for a
+    newer schema; the file is never replaced.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = connect(path)
+    except sqlite3.Error as exc:
+        raise ArchiveUnreadable(path, str(exc)) from exc
+    try:
+        try:
+            version, tables = _inspect(conn)
+        except sqlite3.DatabaseError as exc:
+            raise ArchiveUnreadable(path, str(exc)) from exc
+        if version > CURRENT_VERSION:
+            raise ArchiveTooNew(path, version, CURRENT_VERSION)
+        backup = None
+        if version < CURRENT_VERSION and tables:
+            backup = _backup(conn, path, version)
+        conn.execute("PRAGMA journal_mode = WAL")
+        if version < CURRENT_VERSION:
+            _upgrade(conn, path, backup)
+    finally:
+        conn.close()
+
+
+def _inspect(conn: sqlite3.Connection) -> tuple[int, int]:
+    version: int = conn.execute("PRAGMA user_version").fetchone()[0]
+    # Reading the schema makes SQLite parse the header and first page: this is where a
+    # file of garbage bytes fails.
+    tables: int = conn.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+    return version, tables
+
+
+def _backup(conn: sqlite3.Connection, path: Path, version: int) -> Path:
+    target = Path(f"{path}.bak-v{version}")
+    n = 1
+    while target.exists():  # never overwrite an earlier backup
+        n += 1
+        target = Path(f"{path}.bak-v{version}.{n}")
+    # The backup API copies a consistent snapshot, including what is still in the WAL.
+    dest = sqlite3.connect(target)
+    try:
+        conn.backup(dest)
+    finally:
+        dest.close()
+    log.info("backed up %s to %s before upgrading it", path, target)
+    return target
+
+
+def _upgrade(conn: sqlite3.Connection, path: Path, backup: Path | None) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        # Re-read under the write lock: another process may have upgraded meanwhile.
+        version, tables = _inspect(conn)
+        if not tables:
+            # A new file starts at version 1 and takes the later steps like any other.
+            for statement in SCHEMA_V1:
+                conn.execute(statement)
+            version = 1
+        for migrate in MIGRATIONS[version:]:
+            migrate(conn)
+        conn.execute(f"PRAGMA user_version = {CURRENT_VERSION}")
+        conn.execute("COMMIT")
+    except sqlite3.Error as exc:
+        conn.execute("ROLLBACK")
+        where = f"; a copy from before the upgrade is at {backup}" if backup else ""
+        raise ArchiveError(
+            f"Upgrading the session archive {path} to schema version {CURRENT_VERSION} "
+            f"failed ({exc}); the file was left unchanged{where}. Please report this, or "
+            f"move the file aside to start a new archive."
+        ) from exc

@@ -45,6 +45,7 @@ class PtyProcess:
         self._exit_listeners: list[ExitCallback] = []
         self._pending = bytearray()
         self._closed = False
+        self._paused = False
         self.exit_code: int | None = None
         self.exited = asyncio.Event()
         self.rows = 24
@@ -93,10 +94,29 @@ class PtyProcess:
         self._listeners.append(fn)
         return lambda: self._listeners.remove(fn) if fn in self._listeners else None
 
-    def on_exit(self, fn: ExitCallback) -> None:
+    def on_exit(self, fn: ExitCallback) -> Callable[[], None]:
+        """Call ``fn(exit_code)`` when the shell exits; returns a remover."""
         self._exit_listeners.append(fn)
         if self.exited.is_set():
             fn(self.exit_code)
+        return lambda: self._exit_listeners.remove(fn) if fn in self._exit_listeners else None
+
+    @property
+    def reading_paused(self) -> bool:
+        return self._paused
+
+    def pause_reading(self) -> None:
+        """Stop reading output (backpressure: the program blocks once the PTY fills)."""
+        if not self._paused and not self._closed and not self.exited.is_set():
+            self._paused = True
+            with contextlib.suppress(Exception):
+                self._loop.remove_reader(self.fd)
+
+    def resume_reading(self) -> None:
+        if self._paused:
+            self._paused = False
+            if not self._closed and not self.exited.is_set():
+                self._loop.add_reader(self.fd, self._on_readable)
 
     def _on_readable(self) -> None:
         try:

@@ -1,0 +1,1 @@
+"""The Textual front door of tabwise (DESIGN §8)."""

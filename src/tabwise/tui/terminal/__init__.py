@@ -1,0 +1,35 @@
+"""The terminal pane's engine: emulator adapters, the screen model, key translation.
+
+``TerminalModel`` ties a :class:`~tabwise.pty.PtyProcess` to an :class:`Emulator`
+(``AvtEmulator`` by default, ``PyteEmulator`` as the pure-Python alternative) and feeds
+it in frame-sized slices; the ``TerminalView`` widget draws it with a ``StripPainter``
+and turns key presses into bytes with :func:`encode_key`.
+"""
+
+from ._avt import AvtEmulator
+from ._clock import FrameClock
+from ._emulator import DEFAULT_PEN, Color, Cursor, Emulator, Pen, Run
+from ._keys import RESERVED_KEYS, encode_key
+from ._model import ModelUpdate, TerminalModel
+from ._modes import ControlScanner, Query
+from ._pyte import PyteEmulator
+from ._style import StripPainter
+
+__all__ = [
+    "DEFAULT_PEN",
+    "RESERVED_KEYS",
+    "AvtEmulator",
+    "Color",
+    "ControlScanner",
+    "Cursor",
+    "Emulator",
+    "FrameClock",
+    "ModelUpdate",
+    "Pen",
+    "PyteEmulator",
+    "Query",
+    "Run",
+    "StripPainter",
+    "TerminalModel",
+    "encode_key",
+]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -136,6 +137,9 @@ def _tui(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # pydantic-ai prints a banner on first use; it would land in the TUI or the
+    # `serve` protocol line's stream.
+    os.environ.setdefault("PYDANTIC_AI_NO_BANNER", "1")
     args = _parser().parse_args(argv)
     if args.command in (None, "serve"):
         from ._logging import setup_logging

@@ -328,6 +328,19 @@ class Tabwise:
         s.pty.write(data)
         return True
 
+    async def restart_terminal(self, session_id: str) -> dict[str, Any]:
+        """Start a new shell for a tab whose shell exited (or replace a running one)."""
+        s = self._session(session_id)
+        old = s.pty
+        rows, cols = (old.rows, old.cols) if old is not None else (24, 80)
+        try:
+            self._start_pty(s, rows, cols)
+        except OSError as exc:
+            raise TabwiseError(f"Could not start the shell: {exc}.") from exc
+        if old is not None:
+            await old.close()
+        return self._info(s)
+
     async def pty_read(self, session_id: str, offset: int = 0,
                        max_bytes: int = 65536) -> dict[str, Any]:
         """Recent terminal output from byte ``offset`` on (the last 256 KB are kept)."""

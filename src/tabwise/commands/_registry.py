@@ -21,7 +21,8 @@ __all__ = ["COMMANDS", "call_command"]
 
 COMMANDS: tuple[str, ...] = (
     "create_session", "close_session", "list_sessions", "restore_session", "rename_session",
-    "reorder_sessions", "delete_session", "export_session", "pty_write", "pty_read", "pty_resize",
+    "reorder_sessions", "delete_session", "export_session", "pty_write", "pty_read",
+    "pty_resize", "restart_terminal",
     "init_ai_session", "shutdown_ai_session", "is_ai_session_initialized",
     "get_session_ai_config", "send_ai_prompt", "cancel_ai_prompt", "clear_ai_conversation",
     "get_ai_conversation_length", "get_pending_approvals", "respond_to_tool_approval",

@@ -1,0 +1,73 @@
+"""The one bridge from the core's event bus to Textual messages.
+
+:class:`EventPump` runs a worker that iterates ``core.subscribe()`` (every session) and
+posts each event to its target as an :class:`AiEvent` message. Nothing else in the TUI
+reads the bus, so the UI sees events in bus order, on the UI's own message queue.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from textual.message import Message
+from textual.message_pump import MessagePump
+
+from ..events import Event, Subscription, SubscriptionOverflow
+
+if TYPE_CHECKING:
+    from textual.worker import Worker
+
+    from ..commands import Tabwise
+
+__all__ = ["AiEvent", "EventPump"]
+
+log = logging.getLogger("tabwise.tui")
+
+
+class AiEvent(Message):
+    """A core event (DESIGN §5) of one session, delivered on the UI's queue."""
+
+    def __init__(self, event: Event) -> None:
+        super().__init__()
+        self.event = event
+
+    @property
+    def session_id(self) -> str:
+        return self.event.session_id
+
+
+class EventPump:
+    """Subscribes to every session's events and posts them to ``target``."""
+
+    def __init__(self, core: Tabwise, target: MessagePump) -> None:
+        self.core = core
+        self.target = target
+        self._worker: Worker[None] | None = None
+
+    def start(self) -> None:
+        """Subscribe now (so no later event is missed) and pump in a worker."""
+        sub = self.core.subscribe()
+        self._worker = self.target.run_worker(self._pump(sub), name="event-pump",
+                                              group="event-pump", exit_on_error=False)
+
+    def stop(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            self._worker = None
+
+    async def _pump(self, sub: Subscription) -> None:
+        post = self.target.post_message
+        try:
+            while True:
+                try:
+                    async for event in sub:
+                        post(AiEvent(event))
+                    return
+                except SubscriptionOverflow:
+                    # The UI fell hopelessly behind (it never should): start over rather
+                    # than stop showing events at all.
+                    log.warning("the TUI's event subscription overflowed; resubscribing")
+                    sub = self.core.subscribe()
+        finally:
+            sub.close()

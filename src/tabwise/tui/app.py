@@ -1,0 +1,138 @@
+"""The tabwise TUI application: starts the core, shows the main screen, routes events.
+
+``tabwise`` with no arguments calls :func:`run_app`.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import sys
+from typing import Any, ClassVar
+
+from textual import _ansi_sequences
+from textual.app import App
+from textual.binding import Binding
+
+from ..commands import Tabwise
+from ..errors import TabwiseError
+from ._events import AiEvent, EventPump
+from .screens import MainScreen
+
+__all__ = ["TabwiseApp", "run_app"]
+
+log = logging.getLogger("tabwise.tui")
+
+# xterm, tmux and most Linux terminals send Alt+digit as ESC + digit; Textual reads
+# those as the characters WezTerm's macOS Option+digit makes ("¡", "™", ...), so
+# Alt+1..9 would type into the shell instead of switching tabs. Without these entries
+# Textual's generic ESC-prefix handling reports them as alt+1..alt+9.
+for _digit in "123456789":
+    _ansi_sequences.ANSI_SEQUENCES_KEYS.pop(f"\x1b{_digit}", None)
+
+
+class TabwiseApp(App[None], inherit_bindings=False):
+    """Tabs of shells, each with its own AI agent (DESIGN §8).
+
+    The app owns the core (:class:`~tabwise.commands.Tabwise`): it starts it on mount
+    and stops it on quit, which leaves open tabs open in the archive for next time.
+    Textual's own Ctrl+Q / Ctrl+C / Ctrl+P bindings are dropped: Ctrl+letters belong to
+    the shell. The command palette is on F1 (and Ctrl+P inside the agent panel).
+    """
+
+    CSS_PATH = "app.tcss"
+    TITLE = "tabwise"
+    COMMAND_PALETTE_BINDING = "f1"
+    COMMANDS: ClassVar[set[Any]] = set()  # the main screen brings tabwise's own commands
+
+    BINDINGS = [
+        Binding("f10", "quit", "Quit", priority=True),
+    ]
+    """
+    | Key(s) | Description |
+    | :- | :- |
+    | f1 | Command palette. |
+    | f10 | Quit (open tabs come back next start). |
+    """
+
+    def __init__(self, home: str | os.PathLike[str] | None = None, *,
+                 working_directory: str | None = None) -> None:
+        super().__init__()
+        self.home = home
+        self.working_directory = working_directory
+        self.core: Tabwise | None = None
+        self.startup_error: str | None = None
+        self._pump: EventPump | None = None
+        self._stopped = False
+
+    async def on_mount(self) -> None:
+        try:
+            # Restored tabs are opened by the main screen after the event pump runs, so
+            # their restore warnings reach the timeline.
+            self.core = await Tabwise.start(self.home, restore=False)
+        except TabwiseError as exc:
+            self.startup_error = str(exc)
+            self.exit(return_code=1)
+            return
+        self._pump = EventPump(self.core, self)
+        self._pump.start()
+        await self.push_screen(MainScreen(self.core,
+                                          working_directory=self.working_directory))
+        # Everything loaded so far lives as long as the app: moving it out of the
+        # collector's sight turns 50-90 ms full collections (visible as stalls in the
+        # terminal) into a few milliseconds.
+        gc.freeze()
+
+    @property
+    def main_screen(self) -> MainScreen | None:
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                return screen
+        return None
+
+    def on_ai_event(self, message: AiEvent) -> None:
+        screen = self.main_screen
+        if screen is None:
+            return
+        try:
+            screen.apply_event(message.event)
+        except Exception:
+            # A display bug must not take every tab's shell down with the app.
+            log.exception("could not show event %s", message.event.type)
+            self.notify("Could not show an agent event (see the log).", severity="error")
+
+    async def action_quit(self) -> None:
+        await self._stop_core()
+        self.exit()
+
+    async def on_unmount(self) -> None:
+        await self._stop_core()
+
+    async def _stop_core(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        if self._pump is not None:
+            self._pump.stop()
+        if self.core is not None:
+            await self.core.stop()
+
+
+def run_app(home: str | None = None) -> int:
+    """Run the TUI until the user quits; the process exit code."""
+    from ..settings import load_settings, resolve_paths
+
+    settings_file = resolve_paths(home).settings_file
+    if settings_file.exists():
+        try:  # fail before the screen switches to the TUI
+            load_settings(settings_file)
+        except TabwiseError as exc:
+            print(f"tabwise: {exc}", file=sys.stderr)
+            return 1
+    app = TabwiseApp(home)
+    app.run()
+    if app.startup_error:
+        print(f"tabwise: {app.startup_error}", file=sys.stderr)
+        return 1
+    return app.return_code or 0

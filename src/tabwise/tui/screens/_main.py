@@ -1,0 +1,295 @@
+"""The main screen: the tab bar, one :class:`SessionView` per tab, the status bar."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher
+
+from ...errors import TabwiseError
+from ...events import DELTA_TYPES, Event
+from ..widgets import AgentPanel, ApprovalCard, SessionView, StatusBar, TabBar, TerminalView
+from ._palette import TabwiseCommands
+from ._tab_commands import TabCommands
+
+if TYPE_CHECKING:
+    from ...commands import Tabwise
+
+__all__ = ["MainScreen"]
+
+EARLY_LIMIT = 500  # events kept for a tab whose view is not mounted yet
+NARROW_WIDTH = 110  # below this the agent panel goes under the terminal
+
+
+class MainScreen(TabCommands, Screen[None]):
+    """Tabs, each a live shell and an agent. Owns the tab order and routes core events
+    to the tab they belong to; the commands (workers) live in :class:`TabCommands`."""
+
+    COMMANDS = {TabwiseCommands}
+
+    BINDINGS = [
+        Binding("f2", "pick_model", "Model", priority=True),
+        Binding("f3", "toggle_focus", "Terminal/agent", priority=True),
+        Binding("alt+t", "new_tab", "New tab", priority=True),
+        Binding("alt+w", "close_tab", "Close tab", priority=True),
+        Binding("alt+left", "step_tab(-1)", "Previous tab", priority=True, show=False),
+        Binding("alt+right", "step_tab(1)", "Next tab", priority=True, show=False),
+        *(Binding(f"alt+{n}", f"go_to_tab({n})", f"Tab {n}", priority=True, show=False)
+          for n in range(1, 10)),
+    ]
+    """
+    | Key(s) | Description |
+    | :- | :- |
+    | f2 | Model picker for the active tab. |
+    | f3 | Focus the terminal or the agent prompt. |
+    | alt+t | New tab with the default model. |
+    | alt+w | Close the active tab. |
+    | alt+1..9 | Go to tab 1..9. |
+    | alt+left / alt+right | Previous / next tab. |
+    """
+
+    def __init__(self, core: Tabwise, *, working_directory: str | None = None) -> None:
+        super().__init__(id="main")
+        self.core = core
+        self.working_directory = working_directory or os.getcwd()
+        self.views: dict[str, SessionView] = {}
+        self.order: list[str] = []
+        self.active_id: str | None = None
+        self.ready = False
+        self._early: dict[str, list[Event]] = {}
+        self._gone: set[str] = set()
+
+    def compose(self) -> ComposeResult:
+        yield TabBar(id="tab-bar")
+        yield ContentSwitcher(id="tabs")
+        yield StatusBar(id="status-bar")
+
+    def on_mount(self) -> None:
+        self.query_one(StatusBar).warning_threshold = \
+            self.core.settings.context.warning_threshold
+        self.open_initial_tabs()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < NARROW_WIDTH, "-narrow")
+
+    @property
+    def active_view(self) -> SessionView | None:
+        return self.views.get(self.active_id) if self.active_id else None
+
+    # -- opening and closing tabs ----------------------------------------------------
+
+    @work(group="tabs", exclusive=False)
+    async def open_initial_tabs(self) -> None:
+        """Restore the tabs left open last time (DESIGN §8), or open one new tab."""
+        core = self.core
+        if core.archive is not None and core.settings.sessions.restore_on_start:
+            for info in await core.list_sessions():
+                if not info["live"]:
+                    try:
+                        await core.restore_session(info["session_id"])
+                    except TabwiseError as exc:
+                        self._error(exc, f"Could not restore {info['name']!r}")
+        live = [i for i in await core.list_sessions() if i["live"]]
+        if not live:
+            try:
+                live = [await self.create_tab(self.working_directory)]
+            except TabwiseError as exc:
+                self._error(exc, "Could not open a tab")
+                return
+        providers = await core.list_providers()
+        for info in live:
+            await self.add_view(info, providers=providers, activate=False)
+        await self.activate(live[0]["session_id"])
+        self.ready = True
+
+    async def add_view(self, info: dict[str, Any], *, providers: list[dict[str, Any]],
+                       activate: bool = True) -> SessionView:
+        sid = info["session_id"]
+        core = self.core
+        session = core.sessions.get(sid)
+        bridge = core.ai.bridges.get(sid)
+        view = SessionView(
+            info, session.pty if session else None,
+            history=list(bridge.history) if bridge else [],
+            usage=bridge.context.to_dict() if bridge else None)
+        self.views[sid] = view
+        self.order.append(sid)
+        await self.query_one(ContentSwitcher).add_content(view)
+        self._greet(view, providers)
+        for ev in self._early.pop(sid, []):
+            view.apply_event(ev, active=False)
+        if activate:
+            await self.activate(sid)
+        else:
+            self.refresh_chrome()
+        return view
+
+    def _greet(self, view: SessionView, providers: list[dict[str, Any]]) -> None:
+        """First words of a tab: which model answers, or plainly what to set up."""
+        timeline = view.panel.timeline
+        if view.has_agent:
+            if not view.panel.timeline.children:
+                timeline.add_notice(f"{view.model_label} is ready. Enter sends · @term "
+                                    "sends the terminal screen too · F2 switches model.")
+            return
+        configured = [p["name"] for p in providers if p.get("configured")]
+        lines = [f"No AI model for this tab: {view.ai_error or 'none configured.'}"]
+        if configured:
+            lines.append(f"Configured providers: {', '.join(configured)}. "
+                         "Press F2 to pick a model.")
+        else:
+            lines.append("No provider is configured. Set an API key (for example "
+                         "OPENAI_API_KEY) or add a provider to "
+                         f"{self.core.paths.settings_file}, then press F2 to pick a "
+                         "model. The shell works without one.")
+        timeline.add_notice("\n".join(lines), "warning")
+
+    async def remove_view(self, sid: str) -> None:
+        view = self.views.pop(sid, None)
+        self._gone.add(sid)
+        if sid in self.order:
+            index = self.order.index(sid)
+            self.order.remove(sid)
+        else:
+            index = 0
+        if view is not None:
+            await view.remove()
+        if self.active_id == sid:
+            self.active_id = None
+            if self.order:
+                await self.activate(self.order[min(index, len(self.order) - 1)])
+        self.refresh_chrome()
+
+    # -- switching ---------------------------------------------------------------------
+
+    async def activate(self, sid: str, *, focus: bool = True) -> None:
+        view = self.views.get(sid)
+        if view is None:
+            return
+        old = self.active_view
+        if old is not None and old is not view:
+            old.prefer_prompt = self._focus_in(old.panel)
+        self.active_id = sid
+        self.query_one(ContentSwitcher).current = view.id
+        view.seen()
+        self.refresh_chrome()
+        if focus:
+            target = view.focus_target()
+            pending = view.panel.timeline.pending_approvals
+            if view.prefer_prompt and pending:
+                target = pending[0]  # the question this tab is waiting on
+            self.call_after_refresh(target.focus)
+
+    def _focus_in(self, widget: Any) -> bool:
+        focused = self.focused
+        return focused is not None and widget in focused.ancestors_with_self
+
+    async def action_go_to_tab(self, n: int) -> None:
+        if 1 <= n <= len(self.order):
+            await self.activate(self.order[n - 1])
+
+    async def action_step_tab(self, delta: int) -> None:
+        if self.active_id in self.order and len(self.order) > 1:
+            i = (self.order.index(self.active_id) + delta) % len(self.order)
+            await self.activate(self.order[i])
+
+    def action_toggle_focus(self) -> None:
+        view = self.active_view
+        if view is None:
+            return
+        if self._focus_in(view.panel):
+            view.prefer_prompt = False
+            view.terminal.focus()
+        else:
+            view.prefer_prompt = True
+            view.panel.prompt.focus()
+
+    @on(TabBar.Selected)
+    async def _tab_clicked(self, message: TabBar.Selected) -> None:
+        await self.activate(message.tab_id)
+
+    @on(TabBar.NewTabRequested)
+    def _plus_clicked(self) -> None:
+        self.action_new_tab()
+
+    # -- events ------------------------------------------------------------------------
+
+    def apply_event(self, ev: Event) -> None:
+        """Route one core event to its tab (kept until the tab's view exists)."""
+        view = self.views.get(ev.session_id)
+        if view is None:
+            if ev.session_id not in self._gone:
+                early = self._early.setdefault(ev.session_id, [])
+                if len(early) < EARLY_LIMIT:
+                    early.append(ev)
+            return
+        view.apply_event(ev, active=ev.session_id == self.active_id)
+        if ev.type not in DELTA_TYPES:
+            self.refresh_chrome()
+
+    def refresh_chrome(self) -> None:
+        """Update the tab bar and the status bar from the tabs' state."""
+        bar = self.query_one(TabBar)
+        bar.items = tuple(self.views[sid].tab_item() for sid in self.order)
+        bar.active = self.active_id or ""
+        status = self.query_one(StatusBar)
+        view = self.active_view
+        if view is None:
+            return
+        status.model = view.model_label
+        usage = view.usage or {}
+        status.utilization = usage.get("utilization") if view.has_agent else None
+        status.tooltip = (f"context: {usage.get('used_tokens')} of {usage.get('max_tokens')} "
+                          "tokens") if usage and view.has_agent else None
+        status.working_directory = _short_path(view.working_directory)
+        status.state = view.state
+
+    # -- messages from the tabs --------------------------------------------------------
+
+    @on(AgentPanel.PromptSubmitted)
+    def _prompt(self, message: AgentPanel.PromptSubmitted) -> None:
+        view = self.views.get(message.session_id)
+        if view is None:
+            return
+        context = view.terminal.screen_text() if message.with_terminal else None
+        self.send_prompt(message.session_id, message.text, context)
+
+    @on(AgentPanel.CancelRequested)
+    def _cancel(self, message: AgentPanel.CancelRequested) -> None:
+        self.cancel_turn(message.session_id)
+
+    @on(ApprovalCard.Decided)
+    def _decided(self, message: ApprovalCard.Decided) -> None:
+        self.answer_approval(message.card, message.decision)
+
+    def _view_of(self, terminal: TerminalView) -> SessionView | None:
+        return next((v for v in self.views.values() if v.terminal is terminal), None)
+
+    @on(TerminalView.Exited)
+    def _shell_exited(self, message: TerminalView.Exited) -> None:
+        view = self._view_of(message.terminal)
+        if view is not None and view.session_id in self.core.sessions:
+            code = "" if message.code is None else f" (exit status {message.code})"
+            self.notify(f"The shell of tab “{view.name_}” ended{code}. Press Enter in its "
+                        "terminal to start a new one.", title="Shell exited", markup=False)
+
+    @on(TerminalView.RestartRequested)
+    def _restart(self, message: TerminalView.RestartRequested) -> None:
+        view = self._view_of(message.terminal)
+        if view is not None:
+            self.restart_shell(view.session_id)
+
+
+def _short_path(path: str) -> str:
+    home = str(Path.home())
+    if path == home:
+        return "~"
+    if path.startswith(home + os.sep):
+        return "~" + path[len(home):]
+    return path

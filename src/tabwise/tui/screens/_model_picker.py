@@ -1,0 +1,166 @@
+"""F2: pick the provider/model of the active tab."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+__all__ = ["ModelChoice", "ModelPicker", "parse_choice"]
+
+ModelChoice = tuple[str, str]  # (provider, model)
+
+
+def parse_choice(text: str) -> ModelChoice | None:
+    """``provider/model`` (the model may hold more slashes) or None."""
+    provider, sep, model = text.strip().partition("/")
+    if not sep or not provider.strip() or not model.strip():
+        return None
+    return provider.strip(), model.strip()
+
+
+class ModelPicker(ModalScreen[ModelChoice | None]):
+    """Every model of every provider as ``provider/model``. Type to filter (case-
+    insensitive substring), Up/Down to move, Enter to pick. Providers that are not
+    configured are listed disabled with what to set. A ``provider/model`` that is not
+    listed is used as typed. Dismisses with ``(provider, model)`` or None.
+    """
+
+    DEFAULT_CSS = """
+    ModelPicker {
+        align: center middle;
+        background: $background 60%;
+    }
+    ModelPicker > Vertical {
+        width: 90;
+        max-width: 95%;
+        height: 80%;
+        border: thick $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    ModelPicker #picker-title { text-style: bold; padding: 0 0 1 0; }
+    ModelPicker #picker-hint { color: $text-muted; }
+    ModelPicker OptionList { height: 1fr; border: none; }
+    """
+
+    BINDINGS = [
+        Binding("escape", "dismiss_picker", "Close"),
+        Binding("down", "move(1)", "Next", show=False),
+        Binding("up", "move(-1)", "Previous", show=False),
+        Binding("pagedown", "move(10)", "Page down", show=False),
+        Binding("pageup", "move(-10)", "Page up", show=False),
+    ]
+    """
+    | Key(s) | Description |
+    | :- | :- |
+    | escape | Close without changing anything. |
+    | up / down, pageup / pagedown | Move in the list while typing. |
+    | enter | Use the highlighted model (or the typed provider/model). |
+    """
+
+    def __init__(self, providers: list[dict[str, Any]], current: ModelChoice | None,
+                 tab_name: str) -> None:
+        super().__init__()
+        self.providers = providers
+        self.current = current
+        self.tab_name = tab_name
+        # Configured providers first; each provider's models in catalog order.
+        self.groups = sorted(providers, key=lambda p: not p.get("configured"))
+
+    def compose(self) -> ComposeResult:
+        now = f"{self.current[0]}/{self.current[1]}" if self.current else "none"
+        with Vertical():
+            yield Static(Content(f"Model for tab “{self.tab_name}” (now {now})"),
+                         id="picker-title")
+            yield Input(placeholder="filter, or type provider/model", id="picker-filter")
+            yield OptionList(id="picker-options")
+            yield Static("Enter picks · Esc closes · only this tab changes", id="picker-hint")
+
+    def on_mount(self) -> None:
+        self._fill("")
+        self.query_one(Input).focus()
+
+    def _fill(self, query: str) -> None:
+        q = query.strip().lower()
+        ol = self.query_one(OptionList)
+        ol.clear_options()
+        current = f"{self.current[0]}/{self.current[1]}" if self.current else None
+        options: list[Option] = []
+        for p in self.groups:
+            name = str(p["name"])
+            idents = [f"{name}/{m}" for m in p.get("models") or []]
+            idents = [i for i in idents if not q or q in i.lower()]
+            if not idents:
+                continue
+            configured = bool(p.get("configured"))
+            header = Content(name).stylize("bold")
+            if not configured:
+                header += Content(f"  not configured: {p.get('reason') or ''}").stylize("dim")
+            options.append(Option(header, disabled=True))
+            for ident in idents:
+                mark = "✓ " if ident == current else "  "
+                options.append(Option(Content(f"  {mark}{ident}"), id=ident,
+                                      disabled=not configured))
+        ol.add_options(options)
+        first = next((i for i, o in enumerate(options) if not o.disabled), None)
+        if current and not q:
+            first = next((i for i, o in enumerate(options) if o.id == current), first)
+        ol.highlighted = first
+
+    @on(Input.Changed, "#picker-filter")
+    def _filter(self, event: Input.Changed) -> None:
+        self._fill(event.value)
+
+    @on(Input.Submitted, "#picker-filter")
+    def _submit(self, event: Input.Submitted) -> None:
+        typed = event.value.strip()
+        ol = self.query_one(OptionList)
+        exact = next((o for o in ol.options if o.id and o.id.lower() == typed.lower()), None)
+        chosen = exact or ol.highlighted_option
+        if chosen is not None and chosen.id:
+            if chosen.disabled:
+                self.notify(f"{chosen.id.partition('/')[0]} is not configured; see the list "
+                            "for what to set.", severity="warning", markup=False)
+                return
+            self.dismiss(parse_choice(chosen.id))
+            return
+        custom = parse_choice(typed)
+        if custom is None:
+            self.notify("Type provider/model, e.g. openai/gpt-4.1.", severity="warning")
+            return
+        self.dismiss(custom)
+
+    @on(OptionList.OptionSelected, "#picker-options")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id and not event.option.disabled:
+            self.dismiss(parse_choice(event.option.id))
+
+    def action_move(self, delta: int) -> None:
+        ol = self.query_one(OptionList)
+        if not ol.option_count:
+            return
+        index = ol.highlighted if ol.highlighted is not None else -1
+        step = 1 if delta > 0 else -1
+        remaining = abs(delta)
+        target = index
+        probe = index
+        while remaining:
+            probe += step
+            if not 0 <= probe < ol.option_count:
+                break
+            if not ol.get_option_at_index(probe).disabled:
+                target = probe
+                remaining -= 1
+        if target >= 0:
+            ol.highlighted = target
+
+    def action_dismiss_picker(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,42 @@
+"""A one-paragraph line in the agent timeline: the user's prompt, a note, a warning or
+an error."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from textual.content import Content
+from textual.widgets import Static
+
+__all__ = ["Notice", "NoticeKind"]
+
+NoticeKind = Literal["prompt", "info", "warning", "error"]
+_ICONS = {"prompt": "❯", "info": "·", "warning": "⚠", "error": "✗"}
+
+
+class Notice(Static):
+    """A timeline entry of one ``kind``; the text is shown literally (never as markup)."""
+
+    DEFAULT_CSS = """
+    Notice {
+        width: 1fr;
+        height: auto;
+        padding: 0 1;
+        margin: 1 0 0 0;
+        color: $text-muted;
+        &.-prompt {
+            color: $text;
+            background: $boost;
+            border-left: thick $accent;
+            text-style: bold;
+        }
+        &.-warning { color: $warning; }
+        &.-error { color: $error; border-left: thick $error; }
+        &.-info { margin: 0; }
+    }
+    """
+
+    def __init__(self, text: str, kind: NoticeKind = "info") -> None:
+        super().__init__(Content(f"{_ICONS[kind]} {text}"), classes=f"-{kind}")
+        self.kind = kind
+        self.text = text

@@ -1,0 +1,152 @@
+"""One tab: its live terminal beside its agent panel, plus what the tab bar and the
+status bar need to know about it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic_ai.messages import ModelMessage
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widget import Widget
+
+from ...events import Event
+from ...pty import PtyProcess
+from ._agent_panel import AgentPanel
+from ._tab_bar import TabItem
+from ._terminal_view import TerminalView
+
+__all__ = ["SessionView", "view_id"]
+
+
+_AGENT_STATES = ("idle", "streaming", "awaiting_approval", "error")
+
+
+def view_id(session_id: str) -> str:
+    return f"tab-{session_id}"
+
+
+class SessionView(Horizontal):
+    """A tab's content: :class:`TerminalView` (larger) and :class:`AgentPanel`.
+
+    Keeps the tab's state from core events (attributes down): :attr:`state` (idle,
+    streaming, awaiting_approval, error, no_model), context usage, the live
+    provider/model, and whether a background turn finished or failed unseen.
+    """
+
+    DEFAULT_CSS = """
+    SessionView {
+        height: 1fr;
+        width: 1fr;
+    }
+    """
+
+    def __init__(self, info: dict[str, Any], pty: PtyProcess | None, *,
+                 history: Sequence[ModelMessage] = (),
+                 usage: dict[str, Any] | None = None) -> None:
+        self.session_id: str = info["session_id"]
+        super().__init__(id=view_id(self.session_id))
+        self.name_: str = info.get("name") or "tab"
+        self.working_directory: str = info.get("working_directory") or ""
+        cfg = info.get("ai_config")
+        status = info.get("ai_status")
+        self.has_agent = status in _AGENT_STATES
+        self.ai_config: dict[str, str] | None = dict(cfg) if cfg else None
+        self.ai_error: str | None = info.get("ai_error")
+        self.state: str = status if self.has_agent else "no_model"
+        self.usage: dict[str, Any] | None = usage
+        self.unseen = False
+        self.failed = False
+        self.prefer_prompt = False  # which pane gets focus when the tab is shown
+        self.terminal = TerminalView(pty)
+        self.panel = AgentPanel(self.session_id)
+        self._history = list(history)
+
+    def compose(self) -> ComposeResult:
+        yield self.terminal
+        yield self.panel
+
+    def on_mount(self) -> None:
+        if self._history:
+            self.panel.timeline.load_history(self._history)
+            for text in _user_prompts(self._history):
+                self.panel.prompt.remember(text)
+            self._history = []
+
+    # -- state -------------------------------------------------------------------------
+
+    @property
+    def model_label(self) -> str:
+        if not self.has_agent or not self.ai_config:
+            return ""
+        return f"{self.ai_config['provider']} · {self.ai_config['model']}"
+
+    def tab_item(self) -> TabItem:
+        if self.state == "awaiting_approval":
+            marker = "approval"
+        elif self.failed:
+            marker = "failed"
+        elif self.state == "streaming":
+            marker = "streaming"
+        elif self.unseen:
+            marker = "unseen"
+        else:
+            marker = ""
+        return TabItem(self.session_id, self.name_, marker)
+
+    def focus_target(self) -> Widget:
+        return self.panel.prompt if self.prefer_prompt else self.terminal
+
+    def model_changed(self, config: dict[str, str]) -> None:
+        """This tab now runs ``config`` (a switch, or a first init after F2)."""
+        self.ai_config = dict(config)
+        if not self.has_agent:
+            self.has_agent = True
+            self.ai_error = None
+            self.state = "idle"
+
+    def apply_event(self, ev: Event, *, active: bool) -> None:
+        """Update the tab's state from one core event and show it in the panel."""
+        self.panel.apply_event(ev)
+        d = ev.data
+        kind = ev.type
+        if kind == "started":
+            self.state = "streaming"
+            self.failed = False
+        elif kind == "tool_approval_request":
+            self.state = "awaiting_approval"
+        elif kind in ("tool_result", "tool_denied", "tool_auto_approved"):
+            if self.state == "awaiting_approval" and not self.panel.timeline.pending_approvals:
+                self.state = "streaming"
+        elif kind == "completed":
+            self.state = "idle"
+            self.unseen = not active
+        elif kind == "error":
+            self.state = "error"
+            self.failed = not active
+        elif kind == "cancelled":
+            self.state = "idle"
+        elif kind in ("context_usage", "context_warning"):
+            self.usage = {k: d.get(k) for k in ("used_tokens", "max_tokens", "utilization")}
+        elif kind == "ai_config_changed":
+            self.model_changed({"provider": str(d.get("provider")),
+                                "model": str(d.get("model"))})
+
+    def seen(self) -> None:
+        self.unseen = False
+        self.failed = False
+
+
+def _user_prompts(messages: Sequence[ModelMessage]) -> list[str]:
+    from pydantic_ai.messages import ModelRequest, UserPromptPart
+
+    from ._timeline import split_terminal_context
+
+    out = []
+    for msg in messages:
+        if isinstance(msg, ModelRequest):
+            for part in msg.parts:
+                if isinstance(part, UserPromptPart) and isinstance(part.content, str):
+                    out.append(split_terminal_context(part.content)[0])
+    return out

@@ -1,0 +1,194 @@
+"""The scrolling record of one tab's conversation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic_ai.messages import (
+    ModelMessage,
+    ModelRequest,
+    ModelResponse,
+    TextPart,
+    ThinkingPart,
+    ToolCallPart,
+    ToolReturnPart,
+    UserPromptPart,
+)
+from textual.containers import VerticalScroll
+from textual.geometry import Size
+from textual.widget import Widget
+
+from ._answer import AnswerBlock
+from ._approval_card import ApprovalCard
+from ._notice import Notice, NoticeKind
+from ._reasoning import ReasoningBlock
+from ._tool_card import ToolCard
+
+__all__ = ["Timeline", "split_terminal_context"]
+
+_CONTEXT_TAG = "\n\n<terminal_context>\n"
+
+
+def split_terminal_context(prompt: str) -> tuple[str, bool]:
+    """The prompt the user typed, and whether terminal context was attached to it."""
+    head, sep, _ = prompt.partition(_CONTEXT_TAG)
+    return head, bool(sep)
+
+
+class Timeline(VerticalScroll, can_focus=False):
+    """Prompts, streamed answers (Markdown), reasoning (collapsed), tool cards, approval
+    cards and notices, in order, kept scrolled to the bottom while the user has not
+    scrolled up. Driven by method calls from the agent panel (attributes down)."""
+
+    DEFAULT_CSS = """
+    Timeline {
+        height: 1fr;
+        padding: 0 1 1 1;
+        scrollbar-size-vertical: 1;
+    }
+    """
+
+    def __init__(self, session_id: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.session_id = session_id
+        self._answer: AnswerBlock | None = None
+        self._reasoning: ReasoningBlock | None = None
+        self._tools: dict[str, ToolCard] = {}
+        self._approvals: dict[str, ApprovalCard] = {}
+
+    def watch_virtual_size(self, size: Size) -> None:
+        # Anchor (follow new output) only once the content overflows: an anchored
+        # container with little content would sit it at the bottom of the panel.
+        height = self.container_size.height
+        if not self.is_anchored and 0 < height < size.height:
+            self.anchor()
+
+    def _add(self, widget: Widget) -> Widget:
+        self.mount(widget)
+        return widget
+
+    @property
+    def last_entry(self) -> Widget | None:
+        return self.children[-1] if self.children else None
+
+    # -- entries ---------------------------------------------------------------------
+
+    def add_prompt(self, text: str, *, with_terminal: bool = False) -> None:
+        suffix = "   ⌁ + terminal screen" if with_terminal else ""
+        self.end_turn()
+        self._add(Notice(text + suffix, "prompt"))
+
+    def add_notice(self, text: str, kind: NoticeKind = "info") -> Notice:
+        notice = Notice(text, kind)
+        self._add(notice)
+        return notice
+
+    def text_delta(self, delta: str) -> None:
+        if self._answer is None or self.last_entry is not self._answer:
+            self._close_reasoning()
+            self._answer = AnswerBlock()
+            self._add(self._answer)
+        self._answer.add(delta)
+
+    def reasoning_delta(self, delta: str) -> None:
+        if self._reasoning is None or self.last_entry is not self._reasoning:
+            self._reasoning = ReasoningBlock()
+            self._add(self._reasoning)
+        self._reasoning.add(delta)
+
+    def tool_call(self, request_id: str, tool_name: str, args: dict[str, Any]) -> None:
+        self._close_reasoning()
+        self._close_answer()
+        card = ToolCard(request_id, tool_name, args)
+        self._tools[request_id] = card
+        self._add(card)
+
+    def tool_result(self, request_id: str, success: bool, result: str) -> None:
+        card = self._tools.get(request_id)
+        if card is not None:
+            card.set_result(success, result)
+        self.resolve_approval(request_id, "approved")
+
+    def tool_denied(self, request_id: str, reason: str) -> None:
+        card = self._tools.get(request_id)
+        if card is not None:
+            card.set_denied(reason)
+        self.resolve_approval(request_id, f"denied ({reason})" if reason else "denied")
+
+    def approval_request(self, request_id: str, tool_name: str, args: dict[str, Any],
+                         risk: str) -> ApprovalCard:
+        self._close_answer()
+        card = ApprovalCard(self.session_id, request_id, tool_name, args, risk)
+        self._approvals[request_id] = card
+        self._add(card)
+        return card
+
+    def resolve_approval(self, request_id: str, outcome: str) -> None:
+        card = self._approvals.pop(request_id, None)
+        if card is not None:
+            card.resolve(outcome)
+
+    @property
+    def pending_approvals(self) -> list[ApprovalCard]:
+        return [c for c in self._approvals.values() if not c.resolved]
+
+    def end_turn(self, outcome: str = "") -> None:
+        """The turn finished: flush the answer, settle any approval still open."""
+        self._close_reasoning()
+        self._close_answer()
+        for request_id in list(self._approvals):
+            self.resolve_approval(request_id, outcome or "closed")
+
+    def _close_answer(self) -> None:
+        if self._answer is not None:
+            self._answer.finish()
+            self._answer = None
+
+    def _close_reasoning(self) -> None:
+        if self._reasoning is not None:
+            self._reasoning.finish()
+            self._reasoning = None
+
+    def clear_entries(self) -> None:
+        self._answer = None
+        self._reasoning = None
+        self._tools.clear()
+        self._approvals.clear()
+        self.anchor(False)
+        self.remove_children()
+
+    # -- history -----------------------------------------------------------------------
+
+    def load_history(self, messages: Sequence[ModelMessage]) -> None:
+        """Render a restored conversation (pydantic-ai messages)."""
+        widgets: list[Widget] = []
+        tools: dict[str, ToolCard] = {}
+        for msg in messages:
+            if isinstance(msg, ModelRequest):
+                for part in msg.parts:
+                    if isinstance(part, UserPromptPart):
+                        raw = part.content if isinstance(part.content, str) else \
+                            str(part.content)
+                        text, ctx = split_terminal_context(raw)
+                        widgets.append(Notice(text + ("   ⌁ + terminal screen" if ctx
+                                                      else ""), "prompt"))
+                    elif isinstance(part, ToolReturnPart):
+                        card = tools.get(part.tool_call_id)
+                        if card is not None:
+                            card.set_result(True, part.model_response_str())
+                    elif getattr(part, "part_kind", "") == "compaction":
+                        widgets.append(Notice("Earlier turns were summarized to save context "
+                                              "(the export keeps them all)."))
+            elif isinstance(msg, ModelResponse):
+                for rp in msg.parts:
+                    if isinstance(rp, TextPart) and rp.content:
+                        widgets.append(AnswerBlock(rp.content))
+                    elif isinstance(rp, ThinkingPart) and rp.content:
+                        widgets.append(ReasoningBlock(rp.content, done=True))
+                    elif isinstance(rp, ToolCallPart):
+                        card = ToolCard(rp.tool_call_id, rp.tool_name, rp.args_as_dict())
+                        tools[rp.tool_call_id] = card
+                        widgets.append(card)
+        if widgets:
+            self.mount_all(widgets)

@@ -78,7 +78,8 @@ AGENT: Agent[TurnDeps, str] = Agent(
 
 
 @AGENT.instructions
-def _instructions(ctx: RunContext[TurnDeps]) -> str:
+async def _instructions(ctx: RunContext[TurnDeps]) -> str:
+    # async: pydantic-ai runs sync instruction functions in a thread, a hop per turn.
     return INSTRUCTIONS.format(cwd=ctx.deps.cwd)
 
 

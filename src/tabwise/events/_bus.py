@@ -100,7 +100,10 @@ class EventBus:
     """Assigns ``seq`` per session and fans events out to subscribers."""
 
     def __init__(self, soft_limit: int = 1000, hard_limit: int = 100_000) -> None:
-        self._subs: list[Subscription] = []
+        # Subscribers to every session, and to one session each: publishing costs the
+        # same with one tab or a thousand.
+        self._all: list[Subscription] = []
+        self._by_session: dict[str, list[Subscription]] = {}
         self._seq: dict[str, int] = {}
         self._soft = soft_limit
         self._hard = hard_limit
@@ -108,12 +111,18 @@ class EventBus:
     def subscribe(self, session_id: str | None = None) -> Subscription:
         """Events of ``session_id`` only, or of every session when None."""
         sub = Subscription(self, session_id, self._soft, self._hard)
-        self._subs.append(sub)
+        if session_id is None:
+            self._all.append(sub)
+        else:
+            self._by_session.setdefault(session_id, []).append(sub)
         return sub
 
     def _remove(self, sub: Subscription) -> None:
-        if sub in self._subs:
-            self._subs.remove(sub)
+        subs = self._all if sub.session_id is None else self._by_session.get(sub.session_id)
+        if subs and sub in subs:
+            subs.remove(sub)
+            if not subs and sub.session_id is not None:
+                del self._by_session[sub.session_id]
 
     def last_seq(self, session_id: str) -> int:
         return self._seq.get(session_id, 0)
@@ -126,9 +135,10 @@ class EventBus:
         seq = self._seq.get(session_id, 0) + 1
         self._seq[session_id] = seq
         event = Event(session_id, seq, time.time(), type, data)
-        for sub in tuple(self._subs):
-            if sub.wants(event):
-                sub._push(event)
+        for sub in tuple(self._by_session.get(session_id, ())):
+            sub._push(event)
+        for sub in tuple(self._all):
+            sub._push(event)
         return event
 
     def forget(self, session_id: str) -> None:

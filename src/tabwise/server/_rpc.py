@@ -19,7 +19,7 @@ from websockets.exceptions import ConnectionClosed
 
 from ..commands import Tabwise, call_command
 from ..errors import InvalidParams, TabwiseError
-from ..events import Subscription, SubscriptionOverflow
+from ..events import DELTA_TYPES, Subscription, SubscriptionOverflow
 
 __all__ = ["RpcConnection"]
 
@@ -31,6 +31,8 @@ METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
 SERVER_ERROR = -32000
+
+DELTA_FRAME_SECONDS = 0.016
 
 
 def _error(id_: Any, code: int, message: str, data_code: str) -> dict[str, Any]:
@@ -164,14 +166,26 @@ class RpcConnection:
     async def _pump(self, sub: Subscription) -> None:
         try:
             while True:
-                ev = await sub.get()
-                payload = ev.to_dict()
-                payload["subscription"] = sub.id
-                self._send({"jsonrpc": "2.0", "method": "ai_event", "params": payload})
+                batch = [await sub.get()]
+                # Merge the deltas queued meanwhile: one frame per burst instead of one
+                # per token keeps JSON encoding and socket writes off the agents' path.
+                while (nxt := sub.get_nowait()) is not None:
+                    if nxt.type in DELTA_TYPES and batch[-1].type == nxt.type:
+                        batch[-1] = batch[-1].merged_with(nxt)
+                    else:
+                        batch.append(nxt)
+                for ev in batch:
+                    payload = ev.to_dict()
+                    payload["subscription"] = sub.id
+                    self._send({"jsonrpc": "2.0", "method": "ai_event", "params": payload})
                 # Let the writer drain before queueing more: the subscription's own
                 # bounded queue (which merges deltas) absorbs a slow client.
                 while self._out.qsize() > 256:
                     await asyncio.sleep(0.005)
+                if batch[-1].type in DELTA_TYPES:
+                    # At most ~60 delta frames a second per subscriber; the first delta
+                    # of a turn goes out at once, so time to first token is unchanged.
+                    await asyncio.sleep(DELTA_FRAME_SECONDS)
         except StopAsyncIteration:
             return
         except SubscriptionOverflow:

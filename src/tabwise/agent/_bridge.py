@@ -14,9 +14,9 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic_ai import RunContext
 from pydantic_ai.messages import (
@@ -42,6 +42,8 @@ from ._compaction import CompactionFailed, ContextGuard, ContextOverflow, run_co
 from ._context import ContextBudget
 from ._errors import describe_failure
 from ._tools import AGENT, TurnDeps
+
+T = TypeVar("T")
 
 __all__ = ["AgentBridge", "BridgeHooks"]
 
@@ -154,14 +156,17 @@ class AgentBridge:
 
     async def prompt(self, text: str, context: str | None = None) -> str:
         """Run one turn; streams events and returns the final text."""
+        return await self._exclusive(lambda: self._run_turn(text, context), "turn")
+
+    async def _exclusive(self, make: Callable[[], Coroutine[Any, Any, T]], kind: str) -> T:
+        """Run ``make()`` as this tab's one busy task (a turn or a compaction)."""
         if self.busy:
             raise SessionBusy(self.session_id)
-        task = asyncio.create_task(self._run_turn(text, context),
-                                   name=f"turn-{self.session_id}")
+        task = asyncio.create_task(make(), name=f"{kind}-{self.session_id}")
         self._turn = task
         try:
             # Shielded: a caller that goes away (a dropped connection) does not end the
-            # turn; cancel_ai_prompt / shutdown do.
+            # work; cancel_ai_prompt / shutdown do.
             return await asyncio.shield(task)
         except asyncio.CancelledError:
             if task.cancelled() and not _current_task_cancelling():
@@ -218,16 +223,7 @@ class AgentBridge:
         to fold). Raises :class:`SessionBusy` during a turn, :class:`ProviderError` if the
         summary request fails (the conversation is then unchanged).
         """
-        if self.busy:
-            raise SessionBusy(self.session_id)
-        task = asyncio.create_task(self._compact_now(), name=f"compact-{self.session_id}")
-        self._turn = task
-        try:
-            return await asyncio.shield(task)
-        except asyncio.CancelledError:
-            if task.cancelled() and not _current_task_cancelling():
-                raise TurnCancelled(self.session_id) from None
-            raise
+        return await self._exclusive(self._compact_now, "compact")
 
     async def _compact_now(self) -> dict[str, int]:
         messages = list(self.history)

@@ -13,7 +13,7 @@ EVENT_TYPES = frozenset(
         "tool_auto_approved", "tool_denied", "tool_result", "completed", "error",
         "cancelled", "context_usage", "context_warning", "compaction_started",
         "compaction_completed", "compaction_failed", "ai_config_changed", "warning",
-        "session_closed", "session_created", "pty_exited",
+        "session_closed", "pty_exited",
     }
 )
 # Every `started` ends in exactly one of these.

@@ -133,3 +133,43 @@ async def test_crash_mid_turn_keeps_every_completed_turn(
         assert all(f"turn {i}" in md for i in range(5)) and "in flight" not in md
     finally:
         await core.stop()
+
+
+async def test_serve_restart_brings_tabs_back_with_their_models(
+        make_home: Callable[..., Path], fake_llm: FakeLLM, workdir: Path) -> None:
+    home = make_home()
+
+    async def serve() -> tuple[asyncio.subprocess.Process, RpcClient]:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "tabwise.cli", "--home", str(home), "serve", "--port", "0",
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+            env={**os.environ})
+        assert proc.stdout is not None
+        line = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode().strip()
+        token = (home / "server.token").read_text().strip()
+        return proc, await RpcClient.connect(line.removeprefix("listening on "), token)
+
+    proc, client = await serve()
+    a = (await client.call("create_session", working_directory=str(workdir),
+                           terminal=False))["session_id"]
+    b = (await client.call("create_session", working_directory=str(workdir),
+                           ai_config=ai("local2", "m2"), terminal=False))["session_id"]
+    await client.call("send_ai_prompt", session_id=b, prompt="kept across restarts")
+    await client.call("rename_session", session_id=a, name="first")
+    await client.close()
+    proc.send_signal(signal.SIGTERM)
+    assert await asyncio.wait_for(proc.wait(), 20) == 0
+
+    proc, client = await serve()
+    try:
+        infos = await client.call("list_sessions")
+        assert [(i["session_id"], i["live"], i["ai_config"]) for i in infos] == [
+            (a, True, ai("local1", "m1")), (b, True, ai("local2", "m2"))]
+        assert infos[0]["name"] == "first"
+        await client.call("send_ai_prompt", session_id=b, prompt="still there?")
+        assert fake_llm.requests_for("m2")[-1].user_texts() == [
+            "kept across restarts", "still there?"]
+    finally:
+        await client.close()
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(proc.wait(), 20)

@@ -216,3 +216,15 @@ async def test_default_provider_without_key_still_creates_the_tab(
         assert providers["local2"]["configured"] is True
     finally:
         await core.stop()
+
+
+async def test_a_provider_echoing_the_key_never_leaks_it(core: Tabwise, fake_llm: FakeLLM,
+                                                         workdir: Path) -> None:
+    sid = (await core.create_session(str(workdir), terminal=False))["session_id"]
+    sub = core.subscribe(sid)
+    fake_llm.script("m1", Reply(status=401, error_message=f"Incorrect API key: {KEY1}"))
+    with pytest.raises(ProviderError) as err:
+        await core.send_ai_prompt(sid, "hi")
+    assert KEY1 not in str(err.value) and "[redacted]" in str(err.value)
+    events = await collect_until(sub, terminal)
+    assert KEY1 not in str([e.to_dict() for e in events])

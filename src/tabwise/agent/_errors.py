@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pydantic_ai import exceptions as pe
 
+from ..settings import redact_secrets
+
 __all__ = ["describe_failure"]
 
 _TYPES: tuple[tuple[type[BaseException], str, str], ...] = (
@@ -52,7 +54,12 @@ def _detail(exc: BaseException) -> str:
 
 
 def describe_failure(exc: BaseException) -> tuple[str, str]:
-    """``(message, error_type)`` for a failed turn."""
+    """``(message, error_type)`` for a failed turn; never contains an API key."""
+    message, kind = _describe(exc)
+    return redact_secrets(message), kind
+
+
+def _describe(exc: BaseException) -> tuple[str, str]:
     for cls, kind, template in _TYPES:
         if isinstance(exc, cls):
             return template.format(detail=_detail(exc)), kind

@@ -10,6 +10,7 @@ from ._model import (
     SessionSettings,
     Settings,
     TerminalSettings,
+    redact_secrets,
     resolve_secret,
     secret_var,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "ensure_settings_file",
     "load_settings",
     "parse_settings",
+    "redact_secrets",
     "resolve_paths",
     "resolve_secret",
     "secret_var",

@@ -24,6 +24,7 @@ __all__ = [
     "SessionSettings",
     "Settings",
     "TerminalSettings",
+    "redact_secrets",
     "resolve_secret",
     "secret_var",
 ]
@@ -72,6 +73,11 @@ def secret_var(value: str | None) -> str | None:
     return (m.group("braced") or m.group("bare")) if m else None
 
 
+# Every key value resolved in this process, so that text leaving it (error messages,
+# events, logs) can be scrubbed even if a provider echoes a key back.
+_RESOLVED: set[str] = set()
+
+
 def resolve_secret(value: str | None) -> str | None:
     """Resolve a settings value that may reference an environment variable.
 
@@ -80,9 +86,18 @@ def resolve_secret(value: str | None) -> str | None:
     if value is None:
         return None
     var = secret_var(value)
-    if var is None:
-        return value or None
-    return os.environ.get(var) or None
+    resolved = (value or None) if var is None else (os.environ.get(var) or None)
+    if resolved and len(resolved) >= 8:
+        _RESOLVED.add(resolved)
+    return resolved
+
+
+def redact_secrets(text: str) -> str:
+    """``text`` with every API key this process has resolved replaced by ``[redacted]``."""
+    for secret in _RESOLVED:
+        if secret in text:
+            text = text.replace(secret, "[redacted]")
+    return text
 
 
 @dataclass(frozen=True, slots=True)

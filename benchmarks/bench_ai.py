@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._fake import KEY1, ROOT, FakeServer, Reply, ToolCall, bench_home
+from ._rows import Row, row
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -47,18 +48,7 @@ CHUNK = 8  # characters per SSE chunk in every scripted reply
 HISTORY_TURNS = 50
 now = time.perf_counter
 
-Row = dict[str, Any]
 
-
-def row(id_: str, what: str, value: float | None, unit: str, target: str, ok: bool | None,
-        baseline: float | None = None, ratio: float | None = None) -> Row:
-    r: Row = {"id": id_, "what": what, "value": value, "unit": unit, "target": target,
-              "ok": ok}
-    if baseline is not None:
-        r["baseline"] = baseline
-    if ratio is not None:
-        r["ratio"] = ratio
-    return r
 
 
 def ms(seconds: float) -> float:

@@ -27,7 +27,6 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from pydantic_ai.messages import (
     ModelMessage,
@@ -43,8 +42,9 @@ from pydantic_ai.usage import RequestUsage
 
 from tabwise.archive import Archive, SessionRow
 
+from ._rows import Row, quantile, row
+
 IDS = ("P5",)
-Row = dict[str, Any]
 
 WORDS = ("the", "session", "archive", "keeps", "every", "tab's", "conversation", "so", "a",
          "restart", "loses", "nothing", "while", "writer", "thread", "batches", "commits",
@@ -52,20 +52,6 @@ WORDS = ("the", "session", "archive", "keeps", "every", "tab's", "conversation",
          "class", "self", "async", "await", "pytest", "sqlite", "wal")
 
 
-def row(id_: str, what: str, value: float, unit: str, target: str, ok: bool | None,
-        baseline: float | None = None, ratio: float | None = None) -> Row:
-    r: Row = {"id": id_, "what": what, "value": value, "unit": unit, "target": target,
-              "ok": ok}
-    if baseline is not None:
-        r["baseline"] = baseline
-    if ratio is not None:
-        r["ratio"] = ratio
-    return r
-
-
-def quantile(xs: list[float], q: float) -> float:
-    ordered = sorted(xs)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 # -- realistic messages -----------------------------------------------------------------

@@ -8,6 +8,13 @@
   ``/bin/sh`` PTYs. One floods (``seq 1 2000000`` in a loop) while a key is sent to the
   other; latency is from posting the key event to the echoed character being painted
   in that widget's strip. Also how fast the flooding view drains its output meanwhile.
+- P6.7 is what a user waits for at start-up: ``tabwise --home DIR`` launched for real
+  (the console script) in a detached 140x40 tmux pane, its screen polled with
+  ``tmux capture-pane -p`` every 10 ms, from spawning the process to the first frame
+  that shows every restored tab in the tab bar and the active tab's ``provider · model``
+  in the status bar (see :func:`first_frame`). The home holds 20 open sessions
+  (persist and restore_on_start on, half of them with two turns of history), made
+  beforehand with the core against the fake LLM; P6.7b is the same with 1 session.
 
 ``uv run python -m benchmarks.bench_terminal [--quick]`` runs it alone.
 """
@@ -15,14 +22,19 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+import math
+import os
 import random
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from pathlib import Path
 
 from textual import events
 from textual.app import App, ComposeResult
@@ -32,26 +44,11 @@ from tabwise.pty import PtyProcess
 from tabwise.tui.terminal import AvtEmulator, Emulator, PyteEmulator
 from tabwise.tui.widgets import TerminalView
 
-IDS = ("P6",)
-Row = dict[str, Any]
+from ._rows import Row, quantile, row
 
+# Every row id, so `--only P6.7` finds this module (the harness reads IDS without importing).
+IDS = ("P6", "P6.1", "P6.2", "P6.3", "P6.4", "P6.5", "P6.6", "P6.7", "P6.7b")
 
-def row(
-    id_: str,
-    what: str,
-    value: float,
-    unit: str,
-    target: str,
-    ok: bool | None,
-    baseline: float | None = None,
-    ratio: float | None = None,
-) -> Row:
-    r: Row = {"id": id_, "what": what, "value": value, "unit": unit, "target": target, "ok": ok}
-    if baseline is not None:
-        r["baseline"] = baseline
-    if ratio is not None:
-        r["ratio"] = ratio
-    return r
 
 
 # -- throughput -------------------------------------------------------------------------
@@ -207,10 +204,6 @@ async def latency(samples: int) -> tuple[list[float], float, bool]:
     return times, drain, drain > 1.0
 
 
-def quantile(xs: list[float], q: float) -> float:
-    ordered = sorted(xs)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
 
 def latency_rows(quick: bool) -> list[Row]:
     times, drain, flooding = asyncio.run(latency(15 if quick else 30))
@@ -244,13 +237,250 @@ def latency_rows(quick: bool) -> list[Row]:
     ]
 
 
-def run(quick: bool) -> list[Row]:
-    return throughput_rows(quick) + latency_rows(quick)
+# -- start-up to first frame with restored tabs (P6.7) --------------------------------
+
+START_TABS = 20
+# One letter per tab: 20 tabs fit a 140-column tab bar without being abridged.
+TAB_NAMES = "abcdefghijklmnopqrstuvwxyz"[:START_TABS]
+COLS, LINES = 140, 40
+MODEL_LABEL = "local1 · m1"  # the active tab's provider · model, as the status bar shows it
+FRAME_TIMEOUT = 20.0  # s to wait for the first frame before giving up on a run
+QUIT_TIMEOUT = 10.0  # s to wait for the process to exit after F10
+
+
+def start_settings(base_url: str) -> str:
+    """The benchmark settings with the archive on, restore_on_start on and a plain
+    ``/bin/sh`` in every tab (a user's rc files would make the figure machine-bound)."""
+    from ._fake import settings_toml
+
+    text = settings_toml(base_url, persist=True, extra='\n[terminal]\nshell = "/bin/sh"\n')
+    return text.replace("restore_on_start = false", "restore_on_start = true")
+
+
+async def seed_sessions(home: Path, workdir: Path, count: int) -> None:
+    """``count`` open sessions named a, b, c, ...; every other one has two turns."""
+    from tabwise.commands import Tabwise
+
+    core = await Tabwise.start(home)
+    try:
+        for i in range(count):
+            info = await core.create_session(
+                working_directory=str(workdir), name=TAB_NAMES[i], terminal=False
+            )
+            if i % 2 == 0:
+                for turn in (1, 2):
+                    await core.send_ai_prompt(
+                        info["session_id"], f"tab {TAB_NAMES[i]}, question {turn}"
+                    )
+    finally:
+        await core.stop()
+
+
+def tab_labels(count: int) -> list[str]:
+    """The tab bar's cells, stripped: ``1 a`` .. ``9 i`` (Alt+N), then bare names, ``+``."""
+    return [f"{n} {c}" if n <= 9 else c for n, c in enumerate(TAB_NAMES[:count], 1)] + ["+"]
+
+
+def first_frame(screen: str, count: int) -> bool:
+    """The first frame a user can work with: the top line is the tab bar with all
+    ``count`` tabs (exactly, in order, then ``+``), and the last line is the status bar
+    with the active tab's ``provider · model`` and the key hints. The main screen fills
+    the tab bar tab by tab as it mounts each tab's view, and sets the status bar's model
+    only when it activates the first tab, after the last view is mounted; so this is
+    "every restored tab is on screen and the active one is live"."""
+    lines = [line.rstrip() for line in screen.split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    if len(lines) < 2:
+        return False
+    tabs = [cell.strip() for cell in lines[0].split("│")]
+    status = lines[-1]
+    return tabs == tab_labels(count) and MODEL_LABEL in status and "F10 quit" in status
+
+
+class Tmux:
+    """A private tmux server (own socket, no user config) kept alive by an idle session."""
+
+    def __init__(self, socket: Path, env: dict[str, str]) -> None:
+        self.socket = str(socket)
+        self.env = env
+        self._names = itertools.count(1)
+
+    def __call__(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["tmux", "-S", self.socket, "-f", "/dev/null", *args],
+            capture_output=True,
+            text=True,
+            env=self.env,
+            check=False,
+        )
+
+    def __enter__(self) -> Tmux:
+        got = self("new-session", "-d", "-s", "keep", "sleep", "86400")
+        if got.returncode:
+            raise RuntimeError(f"tmux new-session failed: {got.stderr.strip()}")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self("kill-server")
+
+    def start_to_first_frame(self, argv: list[str], cwd: Path, count: int) -> tuple[float, float]:
+        """Seconds from spawning ``argv`` in a new pane to :func:`first_frame` (NaN if
+        it never came), and from F10 to the process's exit (NaN if it did not exit)."""
+        name = f"start{next(self._names)}"
+        target = f"={name}:"
+        started = time.perf_counter()
+        got = self(
+            "new-session",
+            "-d",
+            "-s",
+            name,
+            "-x",
+            str(COLS),
+            "-y",
+            str(LINES),
+            "-c",
+            str(cwd),
+            *argv,
+        )
+        if got.returncode:
+            raise RuntimeError(f"tmux new-session failed: {got.stderr.strip()}")
+        frame = math.nan
+        try:
+            while time.perf_counter() - started < FRAME_TIMEOUT:
+                screen = self("capture-pane", "-p", "-t", target).stdout
+                if first_frame(screen, count):
+                    frame = time.perf_counter() - started
+                    break
+                time.sleep(0.01)
+            else:
+                print(
+                    f"P6.7: no first frame with {count} tabs in {FRAME_TIMEOUT:.0f} s; "
+                    f"the screen was:\n{screen}",
+                    file=sys.stderr,
+                )
+            quit_at = time.perf_counter()
+            self("send-keys", "-t", target, "F10")
+            while self("has-session", "-t", f"={name}").returncode == 0:
+                if time.perf_counter() - quit_at > QUIT_TIMEOUT:
+                    return frame, math.nan
+                time.sleep(0.01)
+            return frame, time.perf_counter() - quit_at
+        finally:
+            self("kill-session", "-t", f"={name}")
+
+
+def tabwise_argv(home: Path) -> list[str]:
+    """The console script a user runs (``python -m tabwise.cli`` if it is missing)."""
+    script = Path(sys.executable).parent / "tabwise"
+    cmd = [str(script)] if script.exists() else [sys.executable, "-m", "tabwise.cli"]
+    return [*cmd, "--home", str(home)]
+
+
+def median_or_nan(xs: list[float]) -> float:
+    return math.nan if not xs or any(math.isnan(x) for x in xs) else statistics.median(xs)
+
+
+def startup_rows(quick: bool) -> list[Row]:
+    runs = 2 if quick else 5
+    what = f"app start to first frame, {START_TABS} restored tabs (tmux, median of {runs})"
+    what1 = f"app start to first frame, 1 restored tab (tmux, median of {runs}; baseline)"
+    if shutil.which("tmux") is None:
+        note = "skipped: tmux is not installed (P6.7 drives the real app in a tmux pane)"
+        return [
+            {
+                **row("P6.7", f"{what} (skipped: no tmux)", math.nan, "s", "<= 1.5 s", None),
+                "note": note,
+            },
+            {**row("P6.7b", f"{what1} (skipped: no tmux)", math.nan, "s", "", None), "note": note},
+        ]
+    from ._fake import FakeServer, bench_home
+
+    times: dict[int, list[float]] = {START_TABS: [], 1: []}
+    quits: dict[int, list[float]] = {START_TABS: [], 1: []}
+    with (
+        FakeServer() as fake,
+        bench_home(fake.base_url) as home1,
+        bench_home(fake.base_url) as home20,
+    ):
+        homes = {1: home1, START_TABS: home20}
+        for count, home in homes.items():
+            (home / "settings.toml").write_text(start_settings(fake.base_url))
+            asyncio.run(seed_sessions(home, home.parent / "work", count))
+        env = {k: v for k, v in os.environ.items() if k != "TMUX"}
+        env["LC_ALL"] = "C.UTF-8"  # tmux passes "·" and "│" through only in a UTF-8 locale
+        with (
+            tempfile.TemporaryDirectory(prefix="tabwise-tmux-") as sock_dir,
+            Tmux(Path(sock_dir) / "sock", env) as tmux,
+        ):
+            # Alternated, so drift hits both alike; a run without a first frame ends
+            # the series (its median is NaN anyway), so a broken start costs one timeout.
+            for count, home in itertools.islice(itertools.cycle(homes.items()), 2 * runs):
+                frame, quit_s = tmux.start_to_first_frame(
+                    tabwise_argv(home), home.parent / "work", count
+                )
+                times[count].append(frame)
+                quits[count].append(quit_s)
+                if math.isnan(frame):
+                    break
+    value, base = median_or_nan(times[START_TABS]), median_or_nan(times[1])
+    samples = {c: ", ".join(f"{t:.3f}" for t in ts) for c, ts in times.items()}
+    note = (
+        f"runs (s): {START_TABS} tabs [{samples[START_TABS]}], 1 tab [{samples[1]}]; "
+        f"F10 to exit (median): {median_or_nan(quits[START_TABS]):.3f} s with "
+        f"{START_TABS} tabs, {median_or_nan(quits[1]):.3f} s with 1"
+    )
+    print(f"P6.7 {note}", file=sys.stderr)
+    return [
+        {
+            **row(
+                "P6.7",
+                what,
+                round(value, 3),
+                "s",
+                "<= 1.5 s",
+                value <= 1.5 if not math.isnan(value) else False,
+                baseline=round(base, 3),
+                ratio=round(value / base, 2) if base > 0 else None,
+            ),
+            "note": note,
+        },
+        {**row("P6.7b", what1, round(base, 3), "s", "", None), "note": note},
+    ]
+
+
+PARTS: dict[str, tuple[tuple[str, ...], Callable[[bool], list[Row]]]] = {
+    "throughput": (("P6.1", "P6.2", "P6.3"), throughput_rows),
+    "latency": (("P6.4", "P6.5", "P6.6"), latency_rows),
+    "startup": (("P6.7", "P6.7b"), startup_rows),
+}
+
+
+def selected(ids: tuple[str, ...], only: set[str] | None) -> bool:
+    """Whether ``--only`` asks for any of ``ids`` (the rule of ``benchmarks.matches``)."""
+    if not only:
+        return True
+    return any(
+        rid == o or (rid.startswith(o) and not rid[len(o)].isdigit())
+        for rid in map(str.upper, ids)
+        for o in only
+    )
+
+
+def run(quick: bool, only: set[str] | None = None) -> list[Row]:
+    rows: list[Row] = []
+    for ids, part in PARTS.values():
+        if selected(ids, only):
+            rows += part(quick)
+    return rows
 
 
 if __name__ == "__main__":
-    for r in run("--quick" in sys.argv):
-        extra = f"  (pyte {r['baseline']} MB/s, x{r['ratio']})" if "baseline" in r else ""
+    only = {a.upper() for a in sys.argv[1:] if a.upper().startswith("P")} or None
+    for r in run("--quick" in sys.argv, only):
+        extra = (
+            f"  (baseline {r['baseline']} {r['unit']}, x{r['ratio']})" if "baseline" in r else ""
+        )
         mark = {True: "ok", False: "MISS", None: "-"}[r["ok"]]
         print(
             f"{r['id']:5} {r['what']:62} {r['value']:>9} {r['unit']:5} "

@@ -140,3 +140,19 @@ def test_cli_config_check_reports_errors(tmp_path: Path) -> None:
     usage = subprocess.run([sys.executable, "-m", "tabwise.cli", "bogus"],
                            capture_output=True, text=True, check=False)
     assert usage.returncode == 2
+
+
+def test_building_a_model_does_not_import_its_sdk_until_used() -> None:
+    code = (
+        "import os, sys; os.environ['OPENAI_API_KEY'] = 'k' * 20\n"
+        "from tabwise.providers import ProviderRegistry\n"
+        "from tabwise.settings import parse_settings\n"
+        "b = ProviderRegistry(parse_settings({})).build('openai', 'gpt-4.1-mini')\n"
+        "assert b.context_window == 1_000_000, b.context_window\n"
+        "assert 'openai' not in sys.modules, 'SDK imported early'\n"
+        "b.model\n"
+        "assert 'openai' in sys.modules\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=False)
+    assert out.returncode == 0, out.stderr

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pydantic_ai import exceptions as pe
 
+from ..errors import TabwiseError
 from ..settings import redact_secrets
 
 __all__ = ["describe_failure"]
@@ -60,6 +61,8 @@ def describe_failure(exc: BaseException) -> tuple[str, str]:
 
 
 def _describe(exc: BaseException) -> tuple[str, str]:
+    if isinstance(exc, TabwiseError):  # e.g. the provider's SDK is not installed
+        return str(exc), exc.code
     for cls, kind, template in _TYPES:
         if isinstance(exc, cls):
             return template.format(detail=_detail(exc)), kind

@@ -8,6 +8,7 @@ shared, state is not (history and settings live in each session).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,21 +42,55 @@ class ProviderStatus:
 
 @dataclass(slots=True)
 class BuiltModel:
-    """A ready pydantic-ai model plus what a session needs to know about it."""
+    """A tab's model, ready to use, plus what a session needs to know about it.
+
+    The pydantic-ai model (and with it the provider's SDK, ~0.3 s to import for openai)
+    is made on first use, not when a tab is created or restored: a restart with many
+    tabs shows them at once, and only the first request pays for the import.
+    """
 
     provider: str
     model_name: str
-    model: Model
     settings: ModelSettings
     provider_settings: ProviderSettings
+    _make: Callable[[], Model]
+    _model: Model | None = None
+
+    @property
+    def model(self) -> Model:
+        if self._model is None:
+            try:
+                self._model = self._make()
+            except ImportError as exc:
+                raise ProviderNotConfigured(
+                    f"Provider {self.provider!r} needs a package that is not installed "
+                    f"({exc.name})."
+                ) from exc
+        return self._model
 
     @property
     def context_window(self) -> int:
-        try:
-            window = self.model.profile.get("context_window")
-        except Exception:  # a profile lookup must never break a turn
-            window = None
-        return context_window(self.provider_settings, self.model_name, window)
+        p = self.provider_settings
+        return context_window(p, self.model_name,
+                              _known_window(p.kind, p.base_url, self.model_name))
+
+
+@functools.cache
+def _known_window(kind: str, base_url: str | None, model: str) -> int | None:
+    """The window genai-prices records for the model (what pydantic-ai's profiles use),
+    looked up by name so that no SDK has to be imported to know it."""
+    from pydantic_ai._genai_prices import lookup_context_window
+
+    try:
+        return lookup_context_window(model, provider_name=_PRICE_IDS.get(kind),
+                                     provider_api_url=base_url)
+    except Exception:  # price data is a nicety; the catalog default applies
+        return None
+
+
+_PRICE_IDS = {"openai": "openai", "openai-compatible": "openai", "anthropic": "anthropic",
+              "gemini": "google", "groq": "groq", "mistral": "mistral", "xai": "x-ai",
+              "deepseek": "deepseek", "openrouter": "openrouter", "ollama": None}
 
 
 def _missing_key_reason(p: ProviderSettings) -> str | None:
@@ -113,18 +148,16 @@ class ProviderRegistry:
         key = resolve_secret(p.api_key) or ""
         cache_key = (p.name, p.kind, p.base_url or "",
                      hashlib.sha256(key.encode()).hexdigest())
-        try:
+
+        def make() -> Model:
             prov = self._providers.get(cache_key)
             if prov is None:
                 prov = _PROVIDER_FACTORIES[p.kind](p, key or None)
                 self._providers[cache_key] = prov
-            built = _MODEL_FACTORIES[p.kind](p, model, prov)
-        except ImportError as exc:
-            raise ProviderNotConfigured(
-                f"Provider {provider!r} needs a package that is not installed ({exc.name})."
-            ) from exc
+            return _MODEL_FACTORIES[p.kind](p, model, prov)  # type: ignore[no-any-return]
+
         settings: ModelSettings = {"timeout": p.timeout_seconds, "max_retries": p.max_retries}
-        return BuiltModel(provider, model, built, settings, p)
+        return BuiltModel(provider, model, settings, p, make)
 
     async def aclose(self) -> None:
         for prov in self._providers.values():

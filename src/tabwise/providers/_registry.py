@@ -159,6 +159,19 @@ class ProviderRegistry:
         settings: ModelSettings = {"timeout": p.timeout_seconds, "max_retries": p.max_retries}
         return BuiltModel(provider, model, settings, p, make)
 
+    def preload(self, provider_names: list[str]) -> None:
+        """Import the SDK modules these providers need (call it from a worker thread, so
+        the first request of a tab does not pay for the import on the event loop)."""
+        import importlib
+
+        for name in provider_names:
+            p = self._settings.provider(name)
+            for module in _SDK_MODULES.get(p.kind, ()) if p else ():
+                try:
+                    importlib.import_module(module)
+                except ImportError:
+                    pass  # reported, with the package name, when the model is made
+
     async def aclose(self) -> None:
         for prov in self._providers.values():
             close = getattr(prov, "__aexit__", None)
@@ -279,6 +292,20 @@ def _mistral_model(p: ProviderSettings, model: str, prov: Any) -> Any:
 
     return MistralModel(model, provider=prov)
 
+
+_OPENAI_MODULES = ("pydantic_ai.providers.openai", "pydantic_ai.models.openai")
+_SDK_MODULES: dict[str, tuple[str, ...]] = {
+    "openai": _OPENAI_MODULES,
+    "openai-compatible": _OPENAI_MODULES,
+    "xai": _OPENAI_MODULES,
+    "ollama": ("pydantic_ai.providers.ollama", "pydantic_ai.models.openai"),
+    "deepseek": ("pydantic_ai.providers.deepseek", "pydantic_ai.models.openai"),
+    "openrouter": ("pydantic_ai.providers.openrouter", "pydantic_ai.models.openrouter"),
+    "anthropic": ("pydantic_ai.providers.anthropic", "pydantic_ai.models.anthropic"),
+    "gemini": ("pydantic_ai.providers.google", "pydantic_ai.models.google"),
+    "groq": ("pydantic_ai.providers.groq", "pydantic_ai.models.groq"),
+    "mistral": ("pydantic_ai.providers.mistral", "pydantic_ai.models.mistral"),
+}
 
 _PROVIDER_FACTORIES: dict[str, Callable[[ProviderSettings, str | None], Any]] = {
     "openai": _openai_provider,

@@ -83,6 +83,17 @@ class TabwiseApp(App[None], inherit_bindings=False):
         # collector's sight turns 50-90 ms full collections (visible as stalls in the
         # terminal) into a few milliseconds.
         gc.freeze()
+        # Models are made on first use; import their SDKs now, off the event loop, so
+        # the first prompt does not stall the screen for the import.
+        self.run_worker(self._preload_sdks, thread=True, exclusive=True, group="preload")
+
+    def _preload_sdks(self) -> None:
+        core = self.core
+        if core is None:
+            return
+        names = {b.provider for b in list(core.ai.bridges.values())}
+        names.add(core.settings.default_provider)
+        core.providers.preload(sorted(names))
 
     @property
     def main_screen(self) -> MainScreen | None:

@@ -83,9 +83,11 @@ class TabwiseApp(App[None], inherit_bindings=False):
         # collector's sight turns 50-90 ms full collections (visible as stalls in the
         # terminal) into a few milliseconds.
         gc.freeze()
-        # Models are made on first use; import their SDKs now, off the event loop, so
-        # the first prompt does not stall the screen for the import.
-        self.run_worker(self._preload_sdks, thread=True, exclusive=True, group="preload")
+        # Models are made on first use; import their SDKs soon, off the event loop, so
+        # the first prompt does not stall the screen for the import. Not at once: the
+        # import thread would compete with restoring the tabs for the interpreter.
+        self.set_timer(1.5, lambda: self.run_worker(self._preload_sdks, thread=True,
+                                                    exclusive=True, group="preload"))
 
     def _preload_sdks(self) -> None:
         core = self.core

@@ -27,7 +27,7 @@ from ..settings import (
     load_settings,
     resolve_paths,
 )
-from ._export import first_prompt, to_json, to_markdown
+from ._export import to_json, to_markdown
 from ._hooks import ArchiveHooks
 
 if TYPE_CHECKING:
@@ -457,10 +457,3 @@ class Tabwise:
 
     def session_ids(self) -> list[str]:
         return [s.session_id for s in sorted(self.sessions.values(), key=lambda s: s.position)]
-
-    async def first_prompt_of(self, session_id: str) -> str | None:
-        bridge = self.ai.bridges.get(session_id)
-        if bridge is not None:
-            return first_prompt(bridge.history)
-        return None
-

@@ -20,22 +20,13 @@ from pydantic_ai.messages import (
     UserPromptPart,
 )
 
-__all__ = ["first_prompt", "to_json", "to_markdown"]
+__all__ = ["to_json", "to_markdown"]
 
 
 def _when(ts: float | None) -> str:
     if not ts:
         return ""
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def first_prompt(messages: Sequence[ModelMessage]) -> str | None:
-    for msg in messages:
-        if isinstance(msg, ModelRequest):
-            for part in msg.parts:
-                if isinstance(part, UserPromptPart) and isinstance(part.content, str):
-                    return part.content
-    return None
 
 
 def to_markdown(meta: dict[str, Any], messages: Sequence[ModelMessage]) -> str:

@@ -173,3 +173,24 @@ async def test_serve_restart_brings_tabs_back_with_their_models(
         await client.close()
         proc.send_signal(signal.SIGTERM)
         await asyncio.wait_for(proc.wait(), 20)
+
+
+async def test_seq_keeps_increasing_across_a_restart(make_home: Callable[..., Path],
+                                                     workdir: Path) -> None:
+    home = make_home()
+    core = await Tabwise.start(home)
+    sid = (await core.create_session(str(workdir), terminal=False))["session_id"]
+    await core.send_ai_prompt(sid, "one")
+    before = core.bus.last_seq(sid)
+    await core.stop()
+    core = await Tabwise.start(home, restore=False)
+    try:
+        sub = core.bus.subscribe(sid)
+        await core.restore_session(sid)
+        await core.send_ai_prompt(sid, "two")
+        events = await collect_until(sub, lambda e: e.type == "completed")
+        seqs = [e.seq for e in events]
+        assert seqs[0] > before and seqs == sorted(seqs)
+        assert seqs[-1] < 2**53  # still exact in every JSON client
+    finally:
+        await core.stop()

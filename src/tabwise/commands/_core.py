@@ -239,6 +239,11 @@ class Tabwise:
         cwd = Path(row.working_directory)
         if not await asyncio.to_thread(cwd.is_dir):
             cwd = Path.home()
+        # seq must keep increasing over the session's whole life, across restarts, without
+        # a write per event: continue from a clock-derived base (microseconds since the
+        # epoch), which is beyond any seq the session reached before (that would take
+        # more than a million events a second).
+        self.bus.set_seq(session_id, time.time_ns() // 1000)
         s = Session(session_id, row.name, cwd, row.created_at, row.updated_at, row.position,
                     {"provider": row.provider, "model": row.model}
                     if row.provider and row.model else None)

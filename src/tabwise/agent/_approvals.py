@@ -48,10 +48,13 @@ class PendingApproval:
     risk: str
     created_at: float
     future: asyncio.Future[ApprovalOutcome] = field(repr=False)
+    # Why the policy asks whatever the settings say (a secret file, outside the tab).
+    reasons: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"request_id": self.request_id, "tool_name": self.tool_name, "args": self.args,
-                "risk": self.risk, "created_at": self.created_at}
+                "risk": self.risk, "reasons": list(self.reasons),
+                "created_at": self.created_at}
 
 
 class Approvals:
@@ -72,10 +75,11 @@ class Approvals:
                                    reason, time.time()))
 
     async def ask(self, request_id: str, tool_name: str, args: dict[str, Any], risk: str,
-                  timeout: float, on_open: Callable[[PendingApproval], None]) -> ApprovalOutcome:
+                  timeout: float, on_open: Callable[[PendingApproval], None], *,
+                  reasons: tuple[str, ...] = ()) -> ApprovalOutcome:
         """Wait for the user's answer (or ``timeout`` seconds, which denies)."""
         fut: asyncio.Future[ApprovalOutcome] = asyncio.get_running_loop().create_future()
-        pa = PendingApproval(request_id, tool_name, args, risk, time.time(), fut)
+        pa = PendingApproval(request_id, tool_name, args, risk, time.time(), fut, reasons)
         self._pending[request_id] = pa
         on_open(pa)
         try:

@@ -42,6 +42,7 @@ from ._compaction import CompactionFailed, ContextGuard, ContextOverflow, run_co
 from ._context import ContextBudget
 from ._errors import describe_failure
 from ._tools import AGENT, TurnDeps
+from .toolkit import CommandTracker, SecretRules
 
 T = TypeVar("T")
 
@@ -69,11 +70,15 @@ class AgentBridge:
 
     def __init__(self, session_id: str, bus: EventBus, built: BuiltModel, settings: Settings,
                  *, working_directory: Path, history: list[ModelMessage] | None = None,
-                 hooks: BridgeHooks | None = None) -> None:
+                 hooks: BridgeHooks | None = None, protected: tuple[Path, ...] = ()) -> None:
         self.session_id = session_id
         self.bus = bus
         self.hooks = hooks or BridgeHooks()
         self.working_directory = working_directory
+        # tabwise's own directories (settings, archive, token, logs): secret to the tools.
+        self.protected = protected
+        # Every process this tab's run_command calls started; stopped at shutdown.
+        self.commands = CommandTracker()
         self._settings = settings
         self._built = built
         self.history: list[ModelMessage] = list(history or [])
@@ -111,6 +116,10 @@ class AgentBridge:
     @property
     def shell(self) -> str:
         return self._settings.terminal.resolved_shell()
+
+    def secret_rules(self) -> SecretRules:
+        """The secret-path list for this tab's tools (read at each call: ``$HOME`` may move)."""
+        return SecretRules.for_user(self.protected)
 
     def update_settings(self, settings: Settings) -> None:
         self._settings = settings
@@ -187,10 +196,12 @@ class AgentBridge:
             await asyncio.wait([self._turn])
 
     async def shutdown(self) -> None:
-        """Cancel the turn, deny pending approvals; idempotent."""
+        """Cancel the turn, deny pending approvals, stop every process the tab's commands
+        started (background ones too); idempotent."""
         self.cancel()
         await self.wait_idle()
         self.closed = True
+        await self.commands.stop_all()
 
     def clear(self) -> None:
         self.history.clear()
@@ -240,15 +251,15 @@ class AgentBridge:
         return done.stats()
 
     async def ask_approval(self, request_id: str, tool_name: str, args: dict[str, Any],
-                           risk: str) -> ApprovalOutcome:
+                           risk: str, reasons: tuple[str, ...] = ()) -> ApprovalOutcome:
         def opened(pa: PendingApproval) -> None:
             self.state = "awaiting_approval"
             self.publish("tool_approval_request", request_id=request_id, tool_name=tool_name,
-                         args=args, risk=risk)
+                         args=args, risk=risk, reasons=list(reasons))
 
         outcome = await self.approvals.ask(
             request_id, tool_name, args, risk, self._settings.agent.approval_timeout_seconds,
-            opened)
+            opened, reasons=reasons)
         if not self.approvals.pending():
             self.state = "streaming"
         if not outcome.approved:

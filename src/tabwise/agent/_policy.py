@@ -1,31 +1,40 @@
-"""Which tool calls run at once, which ask the user, which are refused (issue #3)."""
+"""Which tool calls run at once, which ask the user, which are refused (issues #3, #10)."""
 
 from __future__ import annotations
 
-import fnmatch
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from ..settings import AgentSettings
+from .toolkit import SecretRules, ToolError, resolve_path
+from .toolkit._secrets import secret_name
 
-__all__ = ["READ_TOOLS", "TOOL_NAMES", "WRITE_TOOLS", "Decision", "decide", "is_secret_path",
-           "risk_of"]
+__all__ = ["PATH_TOOLS", "READ_TOOLS", "TOOL_NAMES", "WRITE_TOOLS", "Decision", "Verdict",
+           "decide", "is_secret_path", "path_concerns", "risk_of"]
 
 READ_TOOLS = frozenset({"read_file", "list_directory", "search_files"})
 WRITE_TOOLS = frozenset({"write_file", "edit_file"})
+PATH_TOOLS = READ_TOOLS | WRITE_TOOLS
 TOOL_NAMES = READ_TOOLS | WRITE_TOOLS | {"run_command"}
 
 Decision = Literal["allow", "ask", "deny"]
 
-_SECRET_PATTERNS = (".env", ".env.*", "*.pem", "*.key", "id_rsa*", "id_ed25519*", "id_ecdsa*",
-                    "credentials*", "*.p12", "*.pfx")
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The policy's answer for one call and, when it must ask, why (shown to the user)."""
+
+    decision: Decision
+    risk: str = "medium"
+    reasons: tuple[str, ...] = ()
 
 
 def is_secret_path(path: str) -> bool:
-    """True for files that look like they hold secrets (keys, .env, credentials)."""
-    name = os.path.basename(path.rstrip("/")).lower()
-    return any(fnmatch.fnmatch(name, pat) for pat in _SECRET_PATTERNS)
+    """True for file names that look like they hold secrets (keys, .env, rc files)."""
+    return secret_name(os.path.basename(path.rstrip("/")))
 
 
 def risk_of(tool_name: str, args: Mapping[str, Any]) -> str:
@@ -37,22 +46,47 @@ def risk_of(tool_name: str, args: Mapping[str, Any]) -> str:
     return "high"
 
 
+def path_concerns(tool_name: str, args: Mapping[str, Any], cwd: Path,
+                  rules: SecretRules) -> tuple[str, ...]:
+    """Why this call must ask whatever the settings say: a secret path, or a read outside
+    the tab's directory. Both are judged after resolving symbolic links and ``..``."""
+    if tool_name not in PATH_TOOLS:
+        return ()
+    raw = args.get("path")
+    try:
+        given = Path(os.path.normpath(resolve_path(cwd, raw if isinstance(raw, str) else None)))
+    except ToolError:
+        return ()  # a NUL in the path: the tool refuses it without touching anything
+    concerns: list[str] = []
+    secret = rules.reason_for(given)
+    if secret is not None:
+        concerns.append(f"secret file: {secret}")
+    if tool_name in READ_TOOLS:
+        real = Path(os.path.realpath(given))
+        if not real.is_relative_to(os.path.realpath(cwd.expanduser())):
+            concerns.append(f"outside the tab's directory: {real} is not under {cwd}")
+    return tuple(concerns)
+
+
 def decide(settings: AgentSettings, tab_allowed: frozenset[str] | set[str], tool_name: str,
-           args: Mapping[str, Any]) -> Decision:
+           args: Mapping[str, Any], *, cwd: Path, rules: SecretRules) -> Verdict:
     """The policy for one call, before the user is asked.
 
-    Order: ``never_allow`` refuses; a write to a secret-looking file always asks; then
+    Order: ``never_allow`` refuses; a read or write of a secret-looking path, and a read
+    outside the tab's directory ``cwd``, always ask (:func:`path_concerns`); then
     ``approval = auto``, the settings' and this tab's always-allow lists, and
     ``auto-read`` for read-only tools allow; everything else asks.
     """
     if tool_name in settings.never_allow:
-        return "deny"
-    if tool_name in WRITE_TOOLS and is_secret_path(str(args.get("path", ""))):
-        return "ask"
+        return Verdict("deny")
+    risk = risk_of(tool_name, args)
+    concerns = path_concerns(tool_name, args, cwd, rules)
+    if concerns:
+        return Verdict("ask", "high", concerns)
     if settings.approval == "auto":
-        return "allow"
+        return Verdict("allow", risk)
     if tool_name in settings.always_allow or tool_name in tab_allowed:
-        return "allow"
+        return Verdict("allow", risk)
     if settings.approval == "auto-read" and tool_name in READ_TOOLS:
-        return "allow"
-    return "ask"
+        return Verdict("allow", risk)
+    return Verdict("ask", risk)

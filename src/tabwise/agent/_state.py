@@ -28,10 +28,12 @@ class AiState:
     """Bridges by session id, plus what is needed to build new ones."""
 
     def __init__(self, bus: EventBus, providers: ProviderRegistry,
-                 hooks: BridgeHooks | None = None) -> None:
+                 hooks: BridgeHooks | None = None, protected: tuple[Path, ...] = ()) -> None:
         self.bus = bus
         self.providers = providers
         self.hooks = hooks
+        # tabwise's own directories, secret to every tab's tools (DESIGN §4).
+        self.protected = protected
         self.bridges: dict[str, AgentBridge] = {}
 
     @property
@@ -70,7 +72,7 @@ class AiState:
             return existing
         bridge = AgentBridge(session_id, self.bus, built, self.settings,
                              working_directory=working_directory, history=history,
-                             hooks=self.hooks)
+                             hooks=self.hooks, protected=self.protected)
         self.bridges[session_id] = bridge
         return bridge
 

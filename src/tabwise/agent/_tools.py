@@ -18,7 +18,7 @@ from pydantic_ai.capabilities import HandleDeferredToolCalls
 from pydantic_ai.tools import DeferredToolRequests, DeferredToolResults, ToolDenied
 
 from . import toolkit
-from ._policy import decide, risk_of
+from ._policy import decide
 
 if TYPE_CHECKING:
     from ._bridge import AgentBridge
@@ -53,8 +53,10 @@ async def _approve(ctx: RunContext[TurnDeps],
 
     async def one(call: Any) -> None:
         args = call.args_as_dict()
-        risk = requests.metadata.get(call.tool_call_id, {}).get("risk", "medium")
-        outcome = await bridge.ask_approval(call.tool_call_id, call.tool_name, args, risk)
+        meta = requests.metadata.get(call.tool_call_id, {})
+        outcome = await bridge.ask_approval(call.tool_call_id, call.tool_name, args,
+                                            meta.get("risk", "medium"),
+                                            tuple(meta.get("reasons", ())))
         if outcome.approved:
             results.approvals[call.tool_call_id] = True
             return
@@ -89,15 +91,19 @@ async def _guarded(ctx: RunContext[TurnDeps], name: str, args: dict[str, Any],
     bridge = ctx.deps.bridge
     call_id = ctx.tool_call_id or ""
     if not ctx.tool_call_approved:
-        decision = decide(bridge.agent_settings, bridge.approvals.tab_allowed, name, args)
-        if decision == "deny":
+        # In a thread: resolving symbolic links touches the disk (maybe a slow mount).
+        verdict = await asyncio.to_thread(
+            decide, bridge.agent_settings, frozenset(bridge.approvals.tab_allowed), name,
+            args, cwd=ctx.deps.cwd, rules=bridge.secret_rules())
+        if verdict.decision == "deny":
             ctx.deps.outcomes[call_id] = "denied"
             reason = f"The user's settings never allow `{name}`."
             bridge.publish("tool_denied", request_id=call_id, tool_name=name, reason=reason)
             bridge.approvals.record(call_id, name, args, "policy", reason)
             return f"Denied: {reason}"
-        if decision == "ask":
-            raise ApprovalRequired(metadata={"risk": risk_of(name, args)})
+        if verdict.decision == "ask":
+            raise ApprovalRequired(metadata={"risk": verdict.risk,
+                                             "reasons": list(verdict.reasons)})
         bridge.publish("tool_auto_approved", request_id=call_id, tool_name=name)
         bridge.approvals.record(call_id, name, args, "auto")
     try:
@@ -138,7 +144,11 @@ async def list_directory(ctx: RunContext[TurnDeps], path: str | None = None) -> 
 @AGENT.tool
 async def search_files(ctx: RunContext[TurnDeps], pattern: str, path: str | None = None,
                        glob: str | None = None) -> str:
-    """Search file contents for a regular expression.
+    """Search file contents for a regular expression, line by line.
+
+    The pattern uses RE2 syntax (like Python's re, without look-around or
+    backreferences). A search stops after 10 seconds and says so; secret-looking files
+    (.env, keys) are skipped.
 
     Args:
         pattern: The regular expression to look for.
@@ -147,7 +157,8 @@ async def search_files(ctx: RunContext[TurnDeps], pattern: str, path: str | None
     """
     args = {"pattern": pattern, "path": path, "glob": glob}
     return await _guarded(ctx, "search_files", args,
-                          lambda: toolkit.search_files(ctx.deps.cwd, pattern, path, glob))
+                          lambda: toolkit.search_files(ctx.deps.cwd, pattern, path, glob,
+                                                       rules=ctx.deps.bridge.secret_rules()))
 
 
 @AGENT.tool
@@ -187,6 +198,7 @@ async def run_command(ctx: RunContext[TurnDeps], command: str,
     """
     timeout = min(max(timeout_seconds or 120.0, 1.0), 600.0)
     args = {"command": command, "timeout_seconds": timeout_seconds}
-    shell = ctx.deps.bridge.shell
+    bridge = ctx.deps.bridge
     return await _guarded(ctx, "run_command", args,
-                          lambda: toolkit.run_command(ctx.deps.cwd, command, timeout, shell))
+                          lambda: toolkit.run_command(ctx.deps.cwd, command, timeout,
+                                                      bridge.shell, bridge.commands))

@@ -62,7 +62,9 @@ class Tabwise:
         self.bus = EventBus()
         self.providers = ProviderRegistry(settings)
         hooks: BridgeHooks | None = ArchiveHooks(archive) if archive is not None else None
-        self.ai = AiState(self.bus, self.providers, hooks)
+        protected = (paths.settings_file.parent, paths.db_file.parent, paths.token_file.parent,
+                     paths.logs_dir)
+        self.ai = AiState(self.bus, self.providers, hooks, protected)
         self.sessions: dict[str, Session] = {}
         self._next_position = 0
         self.started_at = time.time()

@@ -16,7 +16,7 @@ def test_all_is_honest() -> None:
 
 def test_tools_are_async_with_documented_signatures() -> None:
     for name in toolkit.__all__:
-        if name == "ToolError":
+        if name in {"CommandTracker", "SecretRules", "ToolError", "resolve_path"}:
             continue
         function = getattr(toolkit, name)
         assert inspect.iscoroutinefunction(function), name

@@ -14,6 +14,7 @@ __all__ = [
     "KILL_GRACE_SECONDS",
     "LIST_MAX_ENTRIES",
     "OUTPUT_DRAIN_SECONDS",
+    "READ_COUNT_MAX_BYTES",
     "READ_MAX_BYTES",
     "READ_MAX_LINES",
     "READ_MAX_LINE_CHARS",
@@ -21,6 +22,7 @@ __all__ = [
     "SEARCH_MAX_LINE_CHARS",
     "SEARCH_MAX_MATCHES",
     "SEARCH_SKIP_DIRS",
+    "SEARCH_TIME_LIMIT_SECONDS",
     "clip_line",
 ]
 
@@ -31,6 +33,9 @@ BINARY_SNIFF_BYTES = 8 * 1024
 READ_MAX_LINES = 2000
 READ_MAX_BYTES = 100 * 1024
 READ_MAX_LINE_CHARS = 2000
+# After the window is full, read_file counts the file's remaining lines (for its note)
+# through at most this many more bytes; past it the note gives a lower bound.
+READ_COUNT_MAX_BYTES = 64 * 1024 * 1024
 
 # list_directory: at most this many entries.
 LIST_MAX_ENTRIES = 1000
@@ -42,6 +47,9 @@ SEARCH_MAX_LINE_CHARS = 300
 SEARCH_MAX_FILE_BYTES = 10 * 1024 * 1024
 SEARCH_SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "__pycache__",
                               ".mypy_cache", ".pytest_cache", ".ruff_cache", ".tox"})
+# A search that has not finished after this long returns what it found, with a note
+# (a walk over ~ or a network mount could otherwise go on for minutes).
+SEARCH_TIME_LIMIT_SECONDS = 10.0
 
 # edit_file loads the whole file; beyond this, a shell tool is the better instrument.
 EDIT_MAX_BYTES = 10 * 1024 * 1024

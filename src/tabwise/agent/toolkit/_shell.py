@@ -20,34 +20,41 @@ from typing import IO
 from ._errors import ToolError
 from ._limits import COMMAND_OUTPUT_MAX_BYTES, OUTPUT_DRAIN_SECONDS
 from ._procgroup import kill_group
+from ._tracker import CommandTracker
 
 __all__ = ["run_command"]
 
 
 async def run_command(cwd: Path, command: str, timeout_seconds: float = 120,
-                      shell: str = "/bin/sh") -> str:
+                      shell: str = "/bin/sh", tracker: CommandTracker | None = None) -> str:
     """Run ``command`` through ``shell -c`` in ``cwd`` and return its output.
 
     The output (stdout and stderr interleaved, head and tail kept when it is long) ends
     with ``[exit code N]``. After ``timeout_seconds`` the command's whole process group
     is killed and the partial output is returned with a note; this is a result, not an
     error, so the model sees what the command printed. Cancelling the call kills the
-    group too. Background processes that outlive the shell are left running, but their
-    output is no longer read once the shell has exited.
+    group too. Background processes that outlive the shell keep running (their output
+    is no longer read once the shell has exited) until ``tracker``, the tab's
+    :class:`CommandTracker`, stops them all when the tab closes.
     """
     if not command.strip():
         raise ToolError("command is empty; give the command line to run.")
     if not (timeout_seconds > 0 and math.isfinite(timeout_seconds)):
         raise ToolError(f"timeout_seconds must be a positive number of seconds; it was "
                         f"{timeout_seconds}.")
+    if tracker is not None and tracker.closed:
+        raise ToolError("This tab is closing, so no new command can start.")
     workdir = await asyncio.to_thread(_workdir, cwd)
+    env = tracker.environment() if tracker is not None else None
     read_end, write_end = os.pipe()
     with os.fdopen(read_end, "rb", buffering=0) as pipe:
         try:
-            process = await _spawn(shell, command, workdir, write_end)
+            process = await _spawn(shell, command, workdir, write_end, env)
         finally:
             # The child has its own copy; ours would keep end-of-file from ever arriving.
             os.close(write_end)
+        if tracker is not None:
+            tracker.started(process.pid)  # a new session's leader also leads its group
         return await _supervise(process, pipe, timeout_seconds)
 
 
@@ -59,12 +66,12 @@ def _workdir(cwd: Path) -> Path:
     return workdir
 
 
-async def _spawn(shell: str, command: str, workdir: Path,
-                 output_fd: int) -> asyncio.subprocess.Process:
+async def _spawn(shell: str, command: str, workdir: Path, output_fd: int,
+                 env: dict[str, str] | None) -> asyncio.subprocess.Process:
     try:
         return await asyncio.create_subprocess_exec(
             shell, "-c", command, cwd=workdir, stdin=subprocess.DEVNULL,
-            stdout=output_fd, stderr=output_fd, start_new_session=True)
+            stdout=output_fd, stderr=output_fd, start_new_session=True, env=env)
     except ValueError as exc:  # a NUL character in the command line
         raise ToolError(f"The command cannot be run: {exc}.") from exc
     except OSError as exc:

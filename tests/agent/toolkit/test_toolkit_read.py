@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tabwise.agent.toolkit import ToolError, list_directory, read_file
+from tabwise.agent.toolkit import ToolError, _read, list_directory, read_file
 from tabwise.agent.toolkit._limits import (
     LIST_MAX_ENTRIES,
     READ_MAX_BYTES,
@@ -157,3 +157,14 @@ async def test_list_errors(tmp_path: Path) -> None:
         await list_directory(tmp_path, "file")
     with pytest.raises(ToolError, match="nope does not exist"):
         await list_directory(tmp_path, "nope")
+
+
+async def test_read_counts_the_rest_cheaply_and_within_a_budget(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "f").write_text(lines(5000) + "no newline at the end")
+    assert (await read_file(tmp_path, "f", limit=2)).endswith("[showing lines 1-2 of 5001]")
+    monkeypatch.setattr(_read, "READ_COUNT_MAX_BYTES", 1000)
+    size = (tmp_path / "f").stat().st_size
+    note = (await read_file(tmp_path, "f", limit=2)).rsplit("\n\n", 1)[1]
+    assert note.startswith("[showing lines 1-2 of at least ")
+    assert note.endswith(f" ({size} bytes)]")

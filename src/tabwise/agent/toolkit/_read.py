@@ -18,6 +18,7 @@ from ._errors import ToolError, from_os_error
 from ._limits import (
     BINARY_SNIFF_BYTES,
     LIST_MAX_ENTRIES,
+    READ_COUNT_MAX_BYTES,
     READ_MAX_BYTES,
     READ_MAX_LINE_CHARS,
     READ_MAX_LINES,
@@ -91,26 +92,31 @@ def _read_lines(target: Path, shown: str, first: int, limit: int | None) -> str:
     wanted = math.inf if limit is None else limit
     lines: list[str] = []
     used = total = 0
-    capped = stopped = False
+    capped = partial_count = False
     with open(target, "rb") as file:
         if is_binary(file.read(BINARY_SNIFF_BYTES)):
             raise ToolError(f"{shown} is a binary file ({info.st_size} bytes); read_file only "
                             "reads text.")
         file.seek(0)
-        # Keep counting after the window is full: the note reports the file's length.
+        full = False  # the window filled up before the end of the file
         for raw, cut in _bounded_lines(file, READ_MAX_LINE_CHARS * 4):
             total += 1
-            if total < first or stopped:
+            if total < first:
                 continue
             if len(lines) >= wanted:
-                stopped = True
-                continue
+                full = True
+                break
             if len(lines) >= READ_MAX_LINES or (lines and used + len(raw) > READ_MAX_BYTES):
-                stopped = capped = True
-                continue
+                full = capped = True
+                break
             text = raw.decode("utf-8", "replace").rstrip("\r\n")
             lines.append(clip_line(text, READ_MAX_LINE_CHARS, cut=cut))
             used += len(raw)
+        if full:
+            # The window is full; the note still reports the file's length, counted at
+            # C speed and only so far (a multi-gigabyte log would take seconds).
+            more, partial_count = _count_lines(file, READ_COUNT_MAX_BYTES)
+            total += more
     if total == 0:
         return f"({shown} is empty.)"
     if first > total:
@@ -118,12 +124,26 @@ def _read_lines(target: Path, shown: str, first: int, limit: int | None) -> str:
                         f"line{'s' if total != 1 else ''}.")
     last = first + len(lines) - 1
     body = "\n".join(lines)
+    of = f"of at least {total} ({info.st_size} bytes)" if partial_count else f"of {total}"
     if capped:
-        return (f"{body}\n\n[truncated: showing lines {first}-{last} of {total}; "
+        return (f"{body}\n\n[truncated: showing lines {first}-{last} {of}; "
                 "use offset/limit to read more]")
     if first > 1 or last < total:
-        return f"{body}\n\n[showing lines {first}-{last} of {total}]"
+        return f"{body}\n\n[showing lines {first}-{last} {of}]"
     return body
+
+
+def _count_lines(file: BinaryIO, budget: int) -> tuple[int, bool]:
+    """Count the lines left in ``file`` within ``budget`` bytes; True if it ran out first."""
+    count = 0
+    last = b"\n"
+    while budget > 0 and (chunk := file.read(min(1 << 20, budget))):
+        count += chunk.count(b"\n")
+        last = chunk[-1:]
+        budget -= len(chunk)
+    if last != b"\n":
+        count += 1  # a last line without a line break
+    return count, budget <= 0 and bool(file.read(1))
 
 
 def _bounded_lines(file: BinaryIO, max_bytes: int) -> Iterator[tuple[bytes, bool]]:

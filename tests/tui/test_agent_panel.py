@@ -200,3 +200,22 @@ async def test_a_provider_error_shows_inline_and_sets_the_error_state(
         await send(pilot, view, "again")
         await until(lambda: "echo: again" in answers(view))
         assert view.state == "idle"
+
+
+async def test_an_approval_card_says_why_a_read_always_asks(
+        make_app: AppFactory, home: Path, fake_llm: FakeLLM) -> None:
+    app = make_app(home)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app)
+        view = active_view(app)
+        fake_llm.script("m1", Reply(tool_calls=[ToolCall("read_file", {
+            "path": "/etc/hostname"})]))
+        await send(pilot, view, "read it")
+        await until(lambda: view.panel.timeline.query(ApprovalCard))
+        card = view.panel.timeline.query_one(ApprovalCard)
+        assert any("outside the tab's directory" in r for r in card.reasons)
+        reasons = card.query_one(".approval-card--reasons")
+        assert "outside the tab's directory" in str(reasons.render())
+        card.focus()
+        await pilot.press("n")
+        await until(lambda: view.state == "idle")

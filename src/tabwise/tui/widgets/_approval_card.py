@@ -75,8 +75,9 @@ class ApprovalCard(Vertical, can_focus=True):
             return self.card
 
     def __init__(self, session_id: str, request_id: str, tool_name: str,
-                 args: dict[str, Any], risk: str) -> None:
+                 args: dict[str, Any], risk: str, reasons: tuple[str, ...] = ()) -> None:
         super().__init__()
+        self.reasons = reasons  # why the policy asks whatever the settings say
         self.session_id = session_id
         self.request_id = request_id
         self.tool_name = tool_name
@@ -89,6 +90,9 @@ class ApprovalCard(Vertical, can_focus=True):
             text = text[:ARGS_LIMIT] + "\n…"
         yield Static(Content(f"⚠ Run {self.tool_name}? (risk: {self.risk})"),
                      classes="approval-card--title")
+        if self.reasons:
+            yield Static(Content("Always asks: " + "; ".join(self.reasons)),
+                         classes="approval-card--reasons")
         yield Static(Content(text), classes="approval-card--args")
         with Horizontal():
             yield Button("Approve (y)", id="approve", variant="success", compact=True)

@@ -117,9 +117,9 @@ class Timeline(VerticalScroll, can_focus=False):
         self.resolve_approval(request_id, f"denied ({reason})" if reason else "denied")
 
     def approval_request(self, request_id: str, tool_name: str, args: dict[str, Any],
-                         risk: str) -> ApprovalCard:
+                         risk: str, reasons: tuple[str, ...] = ()) -> ApprovalCard:
         self._close_answer()
-        card = ApprovalCard(self.session_id, request_id, tool_name, args, risk)
+        card = ApprovalCard(self.session_id, request_id, tool_name, args, risk, reasons)
         self._approvals[request_id] = card
         self._add(card)
         return card

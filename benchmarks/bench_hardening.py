@@ -35,6 +35,14 @@ def ms(seconds: float) -> float:
     return round(seconds * 1000, 3)
 
 
+def p50(xs: list[float]) -> float:
+    return quantile(xs, 0.5)
+
+
+def p95(xs: list[float]) -> float:
+    return quantile(xs, 0.95)
+
+
 def make_tree(tree: Path, files: int) -> None:
     tree.mkdir(exist_ok=True)
     line = "a" * 200 + "!\n"
@@ -123,7 +131,7 @@ def python_re_seconds(a_count: int) -> float:
 async def _main(quick: bool) -> list[Row]:
     from tabwise.commands import Tabwise
 
-    n = 15 if quick else 60
+    n, rounds = (15, 1) if quick else (30, 4)
     files = 10 if quick else 40
     short = 20 if quick else 22
     with FakeServer() as fake, bench_home(fake.base_url) as home:
@@ -135,32 +143,45 @@ async def _main(quick: bool) -> list[Row]:
             a = await session(core, workdir, "local1", "m1")
             b = await session(core, workdir, "local2", "m2")
             await prompt_latencies(core, b, 3)  # warm up: connections, first imports
-            idle, idle_lags, _ = await measure(core, fake, a, b, n, None)
-            same, _, _ = await measure(core, fake, a, b, n, ToolCall("list_directory", {}))
-            busy, busy_lags, searches = await measure(
-                core, fake, a, b, n, ToolCall("search_files", {"pattern": PATTERN}))
+            idle: list[float] = []
+            idle_lags: list[float] = []
+            same: list[float] = []
+            busy: list[float] = []
+            busy_lags: list[float] = []
+            searches: list[float] = []
+            # Interleaved rounds, so a change in the machine's load hits all three alike.
+            for _ in range(rounds):
+                lat, lags, _ = await measure(core, fake, a, b, n, None)
+                idle += lat
+                idle_lags += lags
+                lat, _, _ = await measure(core, fake, a, b, n, ToolCall("list_directory", {}))
+                same += lat
+                lat, lags, turns = await measure(
+                    core, fake, a, b, n, ToolCall("search_files", {"pattern": PATTERN}))
+                busy += lat
+                busy_lags += lags
+                searches += turns
             walk, walk_lags = await direct_search(home.parent / "tree", 5 if quick else 20)
         finally:
             await core.stop()
     old = python_re_seconds(short)
-    p50, p99 = (lambda xs: quantile(xs, 0.5)), (lambda xs: quantile(xs, 0.99))
     return [
         row("P10.regex.1", f"another tab's prompt round trip while a tab searches {PATTERN} "
             "turn after turn (p50; baseline: tab idle)", ms(p50(busy)), "ms", "", None,
             baseline=ms(p50(idle))),
-        row("P10.regex.2", "Δ p99 of that round trip, search turns − idle",
-            ms(p99(busy) - p99(idle)), "ms", "", None),
-        row("P10.regex.3", "Δ p99 of that round trip, search turns − list_directory turns "
-            "(what the regex adds)", ms(p99(busy) - p99(same)), "ms", "≤ 50 ms",
-            p99(busy) - p99(same) <= 0.050, baseline=ms(p99(same))),
-        row("P10.regex.4", "Δ event-loop wake-up lag p99 while tab A searches turn after "
-            "turn (busy − idle)", ms(p99(busy_lags) - p99(idle_lags)), "ms", "≤ 50 ms",
-            p99(busy_lags) - p99(idle_lags) <= 0.050, baseline=ms(p99(idle_lags))),
+        row("P10.regex.2", "Δ p95 of that round trip, search turns − idle",
+            ms(p95(busy) - p95(idle)), "ms", "", None),
+        row("P10.regex.3", "Δ p95 of that round trip, search turns − list_directory turns "
+            "(what the regex adds)", ms(p95(busy) - p95(same)), "ms", "≤ 50 ms",
+            p95(busy) - p95(same) <= 0.050, baseline=ms(p95(same))),
+        row("P10.regex.4", "Δ event-loop wake-up lag p95 while tab A searches turn after "
+            "turn (busy − idle)", ms(p95(busy_lags) - p95(idle_lags)), "ms", "≤ 50 ms",
+            p95(busy_lags) - p95(idle_lags) <= 0.050, baseline=ms(p95(idle_lags))),
         row("P10.regex.5", f"search_files {PATTERN} over {files} × 400 KB of aaa…! lines "
             "(median)", ms(walk), "ms", "", None),
-        row("P10.regex.5b", "Δ event-loop wake-up lag p99 during that search (− idle)",
-            ms(p99(walk_lags) - p99(idle_lags)), "ms", "≤ 50 ms",
-            p99(walk_lags) - p99(idle_lags) <= 0.050),
+        row("P10.regex.5b", "Δ event-loop wake-up lag p95 during that search (− idle)",
+            ms(p95(walk_lags) - p95(idle_lags)), "ms", "≤ 50 ms",
+            p95(walk_lags) - p95(idle_lags) <= 0.050),
         row("P10.regex.5c", "tab A's search turn, the 26-a file (median)",
             ms(p50(searches)) if searches else None, "ms", "", None),
         row("P10.regex.6", f"the old engine: Python re, {PATTERN} over 'a'*{short}+'!' "

@@ -160,3 +160,17 @@ async def test_walk_skips_secret_files_unless_asked_for(tmp_path: Path) -> None:
     # Searching the secret place itself was asked about: nothing is skipped there.
     assert await search_files(home, "KEY", ".ssh", rules=rules) == \
         ".ssh/known_hosts:1: KEY here"
+
+
+async def test_walk_does_not_follow_links_out_of_the_tree(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tmp_path / "outside.txt").write_text("needle outside\n")
+    (tree / "inside.txt").write_text("needle inside\n")
+    (tree / "door.txt").symlink_to(tmp_path / "outside.txt")
+    (tree / "alias.txt").symlink_to("inside.txt")
+    result = await search_files(tree, "needle")
+    body, note = result.split("\n\n")
+    assert body.splitlines() == ["alias.txt:1: needle inside", "inside.txt:1: needle inside"]
+    assert note == ("[skipped 1 link(s) pointing outside the searched directory: door.txt; "
+                    "read_file asks the user before following one]")

@@ -110,6 +110,10 @@ class _Search:
     deadline: float
     searched: int = 0
     skipped: list[str] = field(default_factory=list)
+    # Links out of the searched tree: reading through them would be a read the user was
+    # not asked about (the policy judged the tree, not where its links point).
+    linked_out: list[str] = field(default_factory=list)
+    boundary: Path | None = None
     timed_out: bool = False
 
     def run(self, root: Path, shown: str, glob: str | None) -> str:
@@ -123,6 +127,7 @@ class _Search:
         elif stat.S_ISDIR(mode):
             if self.rules is not None and self.rules.reason_for(root) is not None:
                 self.rules = None  # the user approved searching this secret place
+            self.boundary = Path(os.path.realpath(root))
             files = self._walk(root, glob)
         else:
             raise ToolError(f"{shown} is neither a directory nor a regular file.")
@@ -151,6 +156,11 @@ class _Search:
             notes += (f"\n\n[stopped after {SEARCH_TIME_LIMIT_SECONDS:g} s, the time limit, "
                       f"having searched {self.searched} files; narrow the path or glob to "
                       "search the rest]")
+        if self.linked_out:
+            shown = ", ".join(self.linked_out[:5]) + (" …" if len(self.linked_out) > 5 else "")
+            notes += (f"\n\n[skipped {len(self.linked_out)} link(s) pointing outside the "
+                      f"searched directory: {shown}; read_file asks the user before "
+                      "following one]")
         if self.skipped:
             shown = ", ".join(self.skipped[:5]) + (" …" if len(self.skipped) > 5 else "")
             notes += (f"\n\n[skipped {len(self.skipped)} secret-looking path(s): {shown}; "
@@ -165,7 +175,12 @@ class _Search:
             return True
         return False
 
-    def _secret(self, path: Path, name: str, *, is_dir: bool = False) -> bool:
+    def _skip(self, path: Path, name: str, *, is_dir: bool = False) -> bool:
+        """Whether the walk must not open ``path``: a link out of the tree, or a secret."""
+        if not is_dir and self.boundary is not None and os.path.islink(path) and \
+                not Path(os.path.realpath(path)).is_relative_to(self.boundary):
+            self.linked_out.append(shown_relative(self.cwd, path))
+            return True
         if self.rules is None:
             return False
         if is_dir:
@@ -184,7 +199,7 @@ class _Search:
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames[:] = sorted(
                 d for d in dirnames if d not in SEARCH_SKIP_DIRS
-                and not self._secret(Path(dirpath, d), d, is_dir=True))
+                and not self._skip(Path(dirpath, d), d, is_dir=True))
             for name in sorted(filenames):
                 if self._over():
                     return
@@ -194,7 +209,7 @@ class _Search:
                     if not any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(relative, p)
                                for p in patterns):
                         continue
-                if self._secret(file, name):
+                if self._skip(file, name):
                     continue
                 yield file
 

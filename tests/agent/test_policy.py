@@ -32,7 +32,7 @@ def place(tmp_path: Path) -> tuple[Path, SecretRules]:
     "credentials.json", "innocent.txt", "notes.md", "../.ssh/config", "../.bashrc",
     "../.zshrc", "../.profile", "../.bash_profile", "../.netrc", "../.npmrc",
     "../.config/fish/functions/x.fish", "../../tw/server.token", "../../tw/tabwise.db",
-    "src/../.env",
+    "src/../.env", "../.SSH/id_rsa", "../.Aws/config",
 ])
 def test_secret_paths_are_concerns_for_reads_and_writes(
         place: tuple[Path, SecretRules], path: str) -> None:
@@ -82,3 +82,10 @@ def test_concerns_override_auto_and_always_allow_but_not_never_allow(
     default = AgentSettings()
     assert decide(default, set(), "read_file", {"path": "README.md"}, cwd=cwd,
                   rules=rules).decision == "allow"
+
+
+def test_the_model_is_told_the_search_time_limit() -> None:
+    from tabwise.agent import _tools
+    from tabwise.agent.toolkit._limits import SEARCH_TIME_LIMIT_SECONDS
+
+    assert f"stops after {SEARCH_TIME_LIMIT_SECONDS:g} seconds" in str(_tools.search_files.__doc__)

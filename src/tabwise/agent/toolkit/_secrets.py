@@ -60,13 +60,18 @@ class SecretRules:
         return cls(tuple(homes), tuple(roots))
 
     def reason(self, path: Path) -> str | None:
-        """Why the absolute, normalised ``path`` is secret, or ``None`` if it is not."""
+        """Why the absolute, normalised ``path`` is secret, or ``None`` if it is not.
+
+        Directories compare case-insensitively: on macOS ``~/.SSH`` is ``~/.ssh``, and
+        elsewhere asking about a look-alike costs one question.
+        """
+        low = Path(str(path).lower())
         for root in self.protected:
-            if path.is_relative_to(root):
+            if low.is_relative_to(str(root).lower()):
                 return f"{path} is one of tabwise's own files (settings, token, archive)"
         for home in self.homes:
             for name in _SECRET_HOME_DIRS:
-                if path.is_relative_to(home / name):
+                if low.is_relative_to(str(home / name).lower()):
                     return f"{path} is under ~/{name}, which holds credentials"
         if secret_name(path.name):
             return f"{path.name} looks like a secret file"

@@ -39,6 +39,7 @@ class CommandTracker:
         self.tag = uuid.uuid4().hex
         self.closed = False
         self._groups: set[int] = set()
+        self._started_any = False  # a tab that never ran a command skips the /proc scan
 
     def environment(self) -> dict[str, str]:
         """The environment for a new command: ours plus the tag."""
@@ -49,6 +50,7 @@ class CommandTracker:
         if len(self._groups) >= _PRUNE_AT:
             self._groups = {g for g in self._groups if _group_exists(g)}
         self._groups.add(pgid)
+        self._started_any = True
 
     async def stop_all(self) -> None:
         """Stop every process this tab's commands started; later commands are refused.
@@ -57,6 +59,8 @@ class CommandTracker:
         their group but carry the tag get the same, found through ``/proc``.
         """
         self.closed = True
+        if not self._started_any:
+            return
         groups, self._groups = self._groups, set()
         await asyncio.gather(*(kill_group(g) for g in groups))
         await _kill_tagged(self.tag)

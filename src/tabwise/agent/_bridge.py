@@ -75,8 +75,9 @@ class AgentBridge:
         self.bus = bus
         self.hooks = hooks or BridgeHooks()
         self.working_directory = working_directory
-        # tabwise's own directories (settings, archive, token, logs): secret to the tools.
-        self.protected = protected
+        # The secret-path list (DESIGN §4), with tabwise's own directories (settings,
+        # archive, token, logs); resolved once here rather than at every tool call.
+        self._secret_rules = SecretRules.for_user(protected)
         # Every process this tab's run_command calls started; stopped at shutdown.
         self.commands = CommandTracker()
         self._settings = settings
@@ -118,8 +119,8 @@ class AgentBridge:
         return self._settings.terminal.resolved_shell()
 
     def secret_rules(self) -> SecretRules:
-        """The secret-path list for this tab's tools (read at each call: ``$HOME`` may move)."""
-        return SecretRules.for_user(self.protected)
+        """The secret-path list for this tab's tools."""
+        return self._secret_rules
 
     def update_settings(self, settings: Settings) -> None:
         self._settings = settings

@@ -67,10 +67,16 @@ async def search_files(cwd: Path, pattern: str, path: str | None = None,
     root = resolve(cwd, path)
     shown = path or str(root)
     stop = threading.Event()
-    search = _Search(regex, pattern, cwd, rules or SecretRules.for_user(), stop,
+    search = _Search(regex, pattern, cwd, rules, stop,
                      time.monotonic() + SEARCH_TIME_LIMIT_SECONDS)
+
+    def run() -> str:
+        # The default rules resolve $HOME's links: disk work, so here in the thread.
+        search.rules = rules if rules is not None else SecretRules.for_user()
+        return search.run(root, shown, glob)
+
     try:
-        return await asyncio.to_thread(search.run, root, shown, glob)
+        return await asyncio.to_thread(run)
     except OSError as exc:
         raise from_os_error(exc, shown, "search") from exc
     finally:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
+import functools
 import os
 import re
 import stat
@@ -26,8 +27,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import re2
 
 from ._errors import ToolError, from_os_error
 from ._limits import (
@@ -47,9 +46,17 @@ __all__ = ["search_files"]
 
 _BRACES = re.compile(r"\{([^{}]*)\}")
 
-_OPTIONS = re2.Options()
-_OPTIONS.log_errors = False  # RE2 would print every bad pattern on stderr (the TUI's screen)
-_OPTIONS.never_nl = True
+
+
+@functools.cache
+def _re2() -> tuple[Any, Any]:
+    """The ``re2`` module and our options, imported on first use (≈ 3 ms off start-up)."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print every bad pattern on stderr: the TUI's screen
+    options.never_nl = True
+    return re2, options
 
 
 async def search_files(cwd: Path, pattern: str, path: str | None = None,
@@ -63,15 +70,16 @@ async def search_files(cwd: Path, pattern: str, path: str | None = None,
     within one line. A walk skips the files ``rules`` calls secret (default: the current
     user's list) unless ``path`` itself is secret, which the user was asked about.
     """
-    regex = _compile(pattern)
     root = resolve(cwd, path)
     shown = path or str(root)
     stop = threading.Event()
-    search = _Search(regex, pattern, cwd, rules, stop,
+    search = _Search(None, pattern, cwd, rules, stop,
                      time.monotonic() + SEARCH_TIME_LIMIT_SECONDS)
 
     def run() -> str:
-        # The default rules resolve $HOME's links: disk work, so here in the thread.
+        # In the thread: compiling a big pattern takes a while, and the default rules
+        # resolve $HOME's links (disk work).
+        search.regex = _compile(pattern)
         search.rules = rules if rules is not None else SecretRules.for_user()
         return search.run(root, shown, glob)
 
@@ -90,8 +98,9 @@ def _compile(pattern: str) -> Any:
     except UnicodeEncodeError as exc:
         raise ToolError("The pattern holds characters that are not valid text (a lone "
                         "surrogate); write it with plain characters.") from exc
+    re2, options = _re2()
     try:
-        return re2.compile(encoded, _OPTIONS)
+        return re2.compile(encoded, options)
     except re2.error as exc:
         detail = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(
             exc.args[0], bytes) else str(exc)

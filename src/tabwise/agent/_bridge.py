@@ -265,8 +265,9 @@ class AgentBridge:
         started = time.perf_counter()
         deps = TurnDeps(self)
         guard = ContextGuard(self, built)
-        prompt = text if not context else f"{text}\n\n<terminal_context>\n{context}\n" \
-                                          "</terminal_context>"
+        prompt = text if not context else (
+            f"{text}\n\n<terminal_context cwd=\"{self.working_directory}\">\n{context}\n"
+            "</terminal_context>")
         try:
             result = await AGENT.run(
                 prompt,

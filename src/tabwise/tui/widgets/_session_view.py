@@ -129,6 +129,9 @@ class SessionView(Horizontal):
             self.state = "idle"
         elif kind in ("context_usage", "context_warning"):
             self.usage = {k: d.get(k) for k in ("used_tokens", "max_tokens", "utilization")}
+        elif kind == "cwd_changed":
+            self.working_directory = str(d.get("working_directory") or self.working_directory)
+            self.name_ = str(d.get("name") or self.name_)
         elif kind == "ai_config_changed":
             self.model_changed({"provider": str(d.get("provider")),
                                 "model": str(d.get("model"))})

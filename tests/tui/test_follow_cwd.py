@@ -1,0 +1,40 @@
+"""The TUI follows the shell's directory: status bar, tab name, new tabs (issue #15)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from tui_helpers import SIZE, active_view, ready, until
+
+from tabwise.tui.app import TabwiseApp
+from tabwise.tui.widgets import StatusBar, TabBar
+
+AppFactory = Callable[..., TabwiseApp]
+
+
+async def test_cd_updates_status_bar_tab_name_and_new_tabs(
+        make_app: AppFactory, make_home: Callable[..., Path], workdir: Path,
+        tui_env: Path) -> None:
+    bash = shutil.which("bash")
+    if bash is None:
+        pytest.skip("bash is not installed")
+    home = make_home(extra=f'\n[terminal]\nshell = "{bash}"\n')
+    (workdir / "sub").mkdir()
+    (tui_env / ".bashrc").write_text("PS1='$ '\n")  # the system bashrc may set another
+    app = make_app(home)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await ready(app)
+        status = screen.query_one(StatusBar)
+        assert status.working_directory == "~/work"
+        await pilot.press(*"cd sub", "enter")
+        await until(lambda: status.working_directory == "~/work/sub", what="status bar cwd")
+        bar = screen.query_one(TabBar)
+        assert [item.name for item in bar.items] == ["sub"]
+        await pilot.press("alt+t")
+        await until(lambda: len(screen.order) == 2, what="second tab")
+        new = active_view(app)
+        assert new.working_directory == str(workdir / "sub")
+        assert app.core.sessions[new.session_id].working_directory == workdir / "sub"

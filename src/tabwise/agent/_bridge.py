@@ -41,6 +41,7 @@ from ._approvals import ApprovalOutcome, Approvals, AuditRecord, PendingApproval
 from ._compaction import CompactionFailed, ContextGuard, ContextOverflow, run_compaction
 from ._context import ContextBudget
 from ._errors import describe_failure
+from ._instructions import RulesWatcher
 from ._tools import AGENT, TurnDeps
 
 T = TypeVar("T")
@@ -78,6 +79,7 @@ class AgentBridge:
         self._built = built
         self.history: list[ModelMessage] = list(history or [])
         self.approvals = Approvals(session_id, self.hooks.audit)
+        self.rules = RulesWatcher()  # AGENTS.md / CLAUDE.md / [agent] instructions
         self.context = ContextBudget(built.context_window, settings.context)
         # The running turn or manual compaction: one at a time per tab.
         self._turn: asyncio.Task[Any] | None = None
@@ -190,6 +192,7 @@ class AgentBridge:
         """Cancel the turn, deny pending approvals; idempotent."""
         self.cancel()
         await self.wait_idle()
+        self.rules.close()
         self.closed = True
 
     def clear(self) -> None:

@@ -72,6 +72,8 @@ class AiState:
                              working_directory=working_directory, history=history,
                              hooks=self.hooks)
         self.bridges[session_id] = bridge
+        bridge.rules.refresh_soon(working_directory, self.settings.agent.instructions,
+                                  bridge.publish)
         return bridge
 
     async def shutdown(self, session_id: str) -> bool:

@@ -140,7 +140,9 @@ class Tabwise:
 
     def _info(self, s: Session) -> dict[str, Any]:
         bridge = self.ai.bridges.get(s.session_id)
-        return s.info(self._ai_status(s), bridge.config if bridge else None)
+        info = s.info(self._ai_status(s), bridge.config if bridge else None)
+        info["instructions"] = bridge.rules.files() if bridge else []
+        return info
 
     def _start_pty(self, s: Session, rows: int = 24, cols: int = 80) -> None:
         shell = self.settings.terminal.resolved_shell()

@@ -81,6 +81,8 @@ class DirectoryFollower:
         bridge = self._ai.bridges.get(s.session_id)
         if bridge is not None:
             bridge.working_directory = directory
+            bridge.rules.refresh_soon(directory, bridge.agent_settings.instructions,
+                                      bridge.publish)
         archive = self._archive()
         if archive is not None:
             archive.update_session(s.session_id, **fields)

@@ -149,6 +149,8 @@ class AgentSettings:
     never_allow: tuple[str, ...] = ()
     approval_timeout_seconds: float = 300.0
     max_tool_iterations: int = 50
+    instructions: str = ""
+    """Added to every tab's agent instructions (with the project's AGENTS.md)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +219,7 @@ class Settings:
                 "never_allow": list(self.agent.never_allow),
                 "approval_timeout_seconds": self.agent.approval_timeout_seconds,
                 "max_tool_iterations": self.agent.max_tool_iterations,
+                "instructions": self.agent.instructions,
             },
             "context": {
                 "warning_threshold": self.context.warning_threshold,

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from tui_helpers import SIZE, active_view, ready, until
+from tui_helpers import SIZE, active_view, notices, ready, until
 
 from tabwise.tui.app import TabwiseApp
 from tabwise.tui.widgets import StatusBar, TabBar
@@ -38,3 +38,16 @@ async def test_cd_updates_status_bar_tab_name_and_new_tabs(
         new = active_view(app)
         assert new.working_directory == str(workdir / "sub")
         assert app.core.sessions[new.session_id].working_directory == workdir / "sub"
+
+
+async def test_the_panel_and_status_bar_name_the_rules_in_effect(
+        make_app: AppFactory, home: Path, workdir: Path) -> None:
+    (workdir / ".git").mkdir()
+    (workdir / "AGENTS.md").write_text("Use tabs.")
+    app = make_app(home)
+    async with app.run_test(size=SIZE):
+        screen = await ready(app)
+        view = active_view(app)
+        status = screen.query_one(StatusBar)
+        await until(lambda: status.rules == "AGENTS.md", what="rules in the status bar")
+        assert "Rules in effect: ~/work/AGENTS.md" in notices(view)

@@ -95,6 +95,7 @@ class Tabwise:
         except OSError as exc:  # shells then start plain; /proc still tells the cwd
             log.warning("could not write the shell integration files: %s", exc)
         do_restore = settings.sessions.restore_on_start if restore is None else restore
+        core.providers.statuses()  # starts discovering local servers' models, in the background
         if archive is not None:
             rows = await archive.list_sessions()
             core._next_position = max((r.position for r in rows), default=-1) + 1
@@ -454,7 +455,12 @@ class Tabwise:
     async def get_default_ai_config(self) -> dict[str, str]:
         return self.get_default_ai_config_sync()
 
-    async def list_providers(self) -> list[dict[str, Any]]:
+    async def list_providers(self, refresh: bool = False) -> list[dict[str, Any]]:
+        """Every provider: configured or not (and why), and its models. Local servers'
+        models are discovered in the background; ``refresh`` waits for a fresh look
+        (a few seconds at most when a server does not answer)."""
+        if refresh:
+            await self.providers.discover()
         return [p.to_dict() for p in self.providers.statuses()]
 
     async def get_settings(self) -> dict[str, Any]:

@@ -165,3 +165,20 @@ async def test_a_remote_osc7_is_ignored(make_home: Callable[..., Path], workdir:
             str(workdir / "x")]
     finally:
         await core.stop()
+
+
+async def test_without_shell_integration_proc_still_follows(
+        make_home: Callable[..., Path], workdir: Path) -> None:
+    bash = shutil.which("bash")
+    if bash is None:
+        pytest.skip("bash is not installed")
+    core = await Tabwise.start(make_home(
+        extra=f'\n[terminal]\nshell = "{bash}"\nshell_integration = false\n'))
+    try:
+        info = await core.create_session(str(workdir))
+        s = core.sessions[info["session_id"]]
+        assert s.pty is not None and s.pty.proc.args == [bash]
+        (workdir / "sub").mkdir()
+        await cd_and_wait(core, info["session_id"], (workdir / "sub").resolve())
+    finally:
+        await core.stop()

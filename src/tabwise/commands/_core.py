@@ -147,9 +147,10 @@ class Tabwise:
 
     def _start_pty(self, s: Session, rows: int = 24, cols: int = 80) -> None:
         shell = self.settings.terminal.resolved_shell()
-        launch = self.shell_integration.launch(shell, dict(os.environ))
-        pty = PtyProcess.spawn(launch.argv, str(s.working_directory), rows=rows, cols=cols,
-                               env=launch.env)
+        env = dict(os.environ)
+        argv, env = ([shell], env) if not self.settings.terminal.shell_integration else \
+            self.shell_integration.launch(shell, env)
+        pty = PtyProcess.spawn(argv, str(s.working_directory), rows=rows, cols=cols, env=env)
         self.follower.attach(s, pty)
 
         def exited(code: int | None) -> None:

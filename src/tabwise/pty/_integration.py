@@ -18,7 +18,6 @@ foreground process's cwd instead (:mod:`._cwd`).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["ShellIntegration"]
@@ -76,14 +75,6 @@ FISH_INIT = ("function __tabwise_osc7 --on-event fish_prompt; "
              "(string escape --style=url -- $PWD); end")
 
 
-@dataclass(frozen=True, slots=True)
-class Launch:
-    """How to start one shell: its argv and the environment changes it needs."""
-
-    argv: list[str]
-    env: dict[str, str]
-
-
 class ShellIntegration:
     """Writes the integration files under ``directory`` and adapts shell launches."""
 
@@ -111,8 +102,8 @@ class ShellIntegration:
             tmp.write_text(text)
             tmp.replace(path)
 
-    def launch(self, shell: str, env: dict[str, str]) -> Launch:
-        """The argv and environment for ``shell`` (a program path, as in settings)."""
+    def launch(self, shell: str, env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+        """The argv and environment to start ``shell`` (a program path, as in settings)."""
         argv = [shell]
         name = os.path.basename(shell)
         env = dict(env)
@@ -124,4 +115,4 @@ class ShellIntegration:
             env["ZDOTDIR"] = str(self.zsh_dir)
         elif name == "fish":
             argv += ["--init-command", FISH_INIT]
-        return Launch(argv, env)
+        return argv, env

@@ -228,6 +228,7 @@ def parse_settings(data: Mapping[str, Any], path: Path | None = None) -> Setting
         shell=t.get("shell", _is_str, "a shell command, or \"\" for $SHELL", ""),
         scrollback=t.get("scrollback", _integer(0, 1_000_000),
                          "a whole number of lines from 0 to 1000000", 10000),
+        shell_integration=t.get("shell_integration", _is_bool, "true or false", True),
     )
     t.finish()
     root.finish()

@@ -170,6 +170,9 @@ class SessionSettings:
 class TerminalSettings:
     shell: str = ""
     scrollback: int = 10000
+    shell_integration: bool = True
+    """Start bash/zsh/fish so they report their directory (OSC 7); the user's own rc
+    files still load. Off: the tab follows the shell's cwd through /proc instead."""
 
     def resolved_shell(self) -> str:
         return self.shell or os.environ.get("SHELL") or "/bin/sh"
@@ -230,6 +233,7 @@ class Settings:
                 "restore_on_start": self.sessions.restore_on_start,
                 "retention_days": self.sessions.retention_days,
             },
-            "terminal": {"shell": self.terminal.shell, "scrollback": self.terminal.scrollback},
+            "terminal": {"shell": self.terminal.shell, "scrollback": self.terminal.scrollback,
+                         "shell_integration": self.terminal.shell_integration},
             "warnings": list(self.warnings),
         }

@@ -62,4 +62,5 @@ retention_days = 30         # closed sessions older than this are purged; 0 = ke
 [terminal]
 shell = ""                  # empty: $SHELL, else /bin/sh
 scrollback = 10000
+shell_integration = true    # bash/zsh/fish report their directory, so the agent follows cd
 """

@@ -46,3 +46,12 @@ def test_other_escapes_and_an_endless_osc_are_not_buffered_forever() -> None:
 ])
 def test_parse(payload: bytes, path: str | None) -> None:
     assert parse_osc7(payload) == path
+
+
+def test_many_stray_brackets_and_escapes() -> None:
+    noise = b'{"a": [1, [2]], "b": []}\x1b[0m\x1b]0;t\x07' * 50
+    stream = noise + b"\x1b]7;file:///x\x07" + noise + b"\x1b]7;file:///y\x1b\\" + noise
+    for cut in (0, 1, len(noise) + 3, len(stream) - len(noise) - 2, len(stream)):
+        scanner = Osc7Scanner()
+        assert scanner.feed(stream[:cut]) + scanner.feed(stream[cut:]) == [
+            b"file:///x", b"file:///y"], cut

@@ -269,8 +269,8 @@ class AgentBridge:
         deps = TurnDeps(self)
         guard = ContextGuard(self, built)
         prompt = text if not context else (
-            f"{text}\n\n<terminal_context cwd=\"{self.working_directory}\">\n{context}\n"
-            "</terminal_context>")
+            f"{text}\n\n<terminal_context>\n(the shell is in {self.working_directory})\n"
+            f"{context}\n</terminal_context>")
         try:
             result = await AGENT.run(
                 prompt,

@@ -88,3 +88,6 @@ class AiState:
         self.providers.update_settings(settings)
         for bridge in self.bridges.values():
             bridge.update_settings(settings)
+            # [agent] instructions may have changed: say so now, not at the next prompt.
+            bridge.rules.refresh_soon(bridge.working_directory, settings.agent.instructions,
+                                      bridge.publish)

@@ -7,17 +7,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from tui_helpers import SIZE, active_view, notices, ready, until
+from tui_helpers import SIZE, active_view, answers, notices, ready, send, until
 
 from tabwise.tui.app import TabwiseApp
 from tabwise.tui.widgets import StatusBar, TabBar
+
+from fake_llm import FakeLLM
 
 AppFactory = Callable[..., TabwiseApp]
 
 
 async def test_cd_updates_status_bar_tab_name_and_new_tabs(
         make_app: AppFactory, make_home: Callable[..., Path], workdir: Path,
-        tui_env: Path) -> None:
+        tui_env: Path, fake_llm: FakeLLM) -> None:
     bash = shutil.which("bash")
     if bash is None:
         pytest.skip("bash is not installed")
@@ -33,6 +35,12 @@ async def test_cd_updates_status_bar_tab_name_and_new_tabs(
         await until(lambda: status.working_directory == "~/work/sub", what="status bar cwd")
         bar = screen.query_one(TabBar)
         assert [item.name for item in bar.items] == ["sub"]
+        # @term names the shell's directory with the screen.
+        view = active_view(app)
+        await send(pilot, view, "@term where am I?")
+        await until(lambda: len(answers(view)) == 1, what="answer")
+        sent = fake_llm.requests_for("m1")[-1].all_text()
+        assert f"(the shell is in {workdir / 'sub'})" in sent
         await pilot.press("alt+t")
         await until(lambda: len(screen.order) == 2, what="second tab")
         new = active_view(app)

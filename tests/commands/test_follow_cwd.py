@@ -21,6 +21,17 @@ def shell_home(make_home: Callable[..., Path], shell: str) -> Path:
     return make_home(extra=f'\n[terminal]\nshell = "{shell}"\n')
 
 
+@pytest.fixture(autouse=True)
+def _own_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shells read the rc files of a $HOME of our own, never the real user's."""
+    home = tmp_path / "user"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("LANG", "C.UTF-8")  # readline takes "é" as a character
+    monkeypatch.delenv("ZDOTDIR", raising=False)
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+
+
 async def cd_and_wait(core: Tabwise, sid: str, target: Path, timeout: float = 10) -> None:
     sub = core.subscribe(sid)
     await core.pty_write(sid, f"cd '{target}'\n")
@@ -43,7 +54,7 @@ async def test_cd_in_the_shell_moves_the_agent(
     path = shutil.which(shell)
     if path is None:
         pytest.skip(f"{shell} is not installed")
-    sub_dir = workdir / "sub dir%"  # a space and a percent sign: OSC 7 encodes both
+    sub_dir = workdir / "sub dir%-é"  # a space, a percent sign, UTF-8: OSC 7 encodes them
     sub_dir.mkdir()
     (sub_dir / "only-in-sub.txt").write_text("x")
     (workdir / "only-in-top.txt").write_text("y")
@@ -55,7 +66,7 @@ async def test_cd_in_the_shell_moves_the_agent(
         listed = await core.list_sessions()
         assert listed[0]["working_directory"] == str(sub_dir.resolve())
         # The unnamed tab is named after its new directory.
-        assert listed[0]["name"] == "sub dir%"
+        assert listed[0]["name"] == "sub dir%-é"
 
         fake_llm.script("m1", Reply(tool_calls=[ToolCall("list_directory", {})]),
                         Reply(text="done"))
@@ -63,7 +74,8 @@ async def test_cd_in_the_shell_moves_the_agent(
         (listing,) = tool_results(fake_llm, "m1")
         assert "only-in-sub.txt" in listing and "only-in-top.txt" not in listing
         # The instructions name the new directory too.
-        assert str(sub_dir.resolve()) in json.dumps(fake_llm.requests_for("m1")[-1].body)
+        assert str(sub_dir.resolve()) in json.dumps(fake_llm.requests_for("m1")[-1].body,
+                                                    ensure_ascii=False)
 
         # run_command runs there (it asks first: approve it through the command layer).
         events_sub = core.subscribe(sid)
@@ -117,13 +129,10 @@ async def test_the_users_rc_still_loads(make_home: Callable[..., Path], workdir:
     path = shutil.which(shell)
     if path is None:
         pytest.skip(f"{shell} is not installed")
-    user_home = tmp_path / "user"
+    user_home = tmp_path / "user"  # made and set as $HOME by _own_home
     rc, text = USER_RC[shell]
-    (user_home / rc).parent.mkdir(parents=True)
+    (user_home / rc).parent.mkdir(parents=True, exist_ok=True)
     (user_home / rc).write_text(text)
-    monkeypatch.setenv("HOME", str(user_home))
-    monkeypatch.delenv("ZDOTDIR", raising=False)
-    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
     core = await Tabwise.start(shell_home(make_home, path))
     try:
         info = await core.create_session(str(workdir))

@@ -18,7 +18,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ..settings import ProviderSettings, redact_secrets, resolve_secret
 
-__all__ = ["DISCOVERED_KINDS", "Discovered", "ModelDiscovery", "listing_url"]
+__all__ = ["DISCOVERED_KINDS", "Discovered", "DiscoveryFailed", "ModelDiscovery",
+           "fetch_models", "listing_url"]
 
 DISCOVERED_KINDS = frozenset({"ollama", "openai-compatible"})
 TTL = 60.0
@@ -67,9 +68,13 @@ def _reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+class DiscoveryFailed(Exception):
+    """A server's model list could not be had; ``str()`` says why, for ``reason``."""
+
+
 def fetch_models(url: str, kind: str, key: str | None) -> tuple[str, ...]:
-    """GET the listing (blocking: runs in a worker thread); raises ``RuntimeError`` with
-    a sentence a user can act on."""
+    """GET the listing (blocking: runs in a worker thread); raises
+    :class:`DiscoveryFailed` with a sentence a user can act on."""
     import httpx
 
     headers = {"Authorization": f"Bearer {key}"} if key else {}
@@ -78,20 +83,20 @@ def fetch_models(url: str, kind: str, key: str | None) -> tuple[str, ...]:
     try:
         response = httpx.get(url, headers=headers, timeout=timeout, follow_redirects=True)
     except httpx.TimeoutException as exc:
-        raise RuntimeError(f"{where} did not answer within {READ_TIMEOUT:g} s") from exc
+        raise DiscoveryFailed(f"{where} did not answer within {READ_TIMEOUT:g} s") from exc
     except httpx.HTTPError as exc:
-        raise RuntimeError(f"could not reach {where}: {_reason(exc)}") from exc
+        raise DiscoveryFailed(f"could not reach {where}: {_reason(exc)}") from exc
     except httpx.InvalidURL as exc:
-        raise RuntimeError(f"base_url {where!r} is not a valid URL: {exc}") from exc
+        raise DiscoveryFailed(f"base_url {where!r} is not a valid URL: {exc}") from exc
     if response.status_code != 200:
-        raise RuntimeError(f"{where} answered HTTP {response.status_code} to "
+        raise DiscoveryFailed(f"{where} answered HTTP {response.status_code} to "
                            f"{urlsplit(url).path}")
     try:
         data: Any = response.json()
         items = data["models"] if kind == "ollama" else data["data"]
         names = [str(m["name"] if kind == "ollama" else m["id"]) for m in items]
     except (ValueError, KeyError, TypeError) as exc:
-        raise RuntimeError(f"{where} sent a model list tabwise cannot read") from exc
+        raise DiscoveryFailed(f"{where} sent a model list tabwise cannot read") from exc
     return tuple(dict.fromkeys(n for n in names if n))
 
 
@@ -142,7 +147,7 @@ class ModelDiscovery:
         try:
             models = await asyncio.to_thread(self._fetch, url, p.kind, key)
             result = Discovered(models, None, time.monotonic())
-        except RuntimeError as exc:
+        except DiscoveryFailed as exc:
             result = Discovered((), redact_secrets(str(exc)), time.monotonic())
         self._results[url] = result
         return result

@@ -11,7 +11,6 @@ import pytest
 from tabwise.agent._instructions import MAX_CHARS, find_rules_files, render_rules
 from tabwise.commands import Tabwise
 
-from conftest import settings_toml
 from fake_llm import FakeLLM
 from helpers import ai, collect_until, of_type
 
@@ -53,9 +52,9 @@ def system_text(fake: FakeLLM, model: str = "m1") -> str:
 
 
 @pytest.fixture
-def rules_home(make_home: Callable[..., Path], fake_llm: FakeLLM) -> Path:
+def rules_home(make_home: Callable[..., Path]) -> Path:
     home = make_home()
-    toml = settings_toml(fake_llm).replace(
+    toml = (home / "settings.toml").read_text().replace(
         "[agent]\n", '[agent]\ninstructions = "Settings rule: answer in haiku."\n')
     (home / "settings.toml").write_text(toml)
     return home

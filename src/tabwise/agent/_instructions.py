@@ -38,7 +38,11 @@ class ProjectRules:
 
 def find_rules_files(cwd: Path, home: Path | None = None) -> list[Path]:
     """The rules files for ``cwd``, outermost first (blocking: call it off the loop)."""
-    home = home if home is not None else Path.home()
+    if home is None:
+        try:
+            home = Path.home()
+        except RuntimeError:  # no $HOME and no passwd entry: stop at the repository only
+            home = Path("/")
     found: list[Path] = []
     for d in (cwd, *cwd.parents):
         for name in RULES_FILES:

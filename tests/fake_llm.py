@@ -8,7 +8,8 @@ streams Server-Sent Events with usage, emits tool calls, and can be scripted to 
 Replies are scripted per model name (``fake.script("m1", Reply(...))``); a model with
 nothing scripted echoes the last user message (or reports the last tool result), so
 tests that only care about routing need no script at all. Every request is recorded
-with its headers, body and timing for assertions.
+with its headers, body and timing for assertions. ``GET /v1/models`` and ``GET
+/api/tags`` (Ollama's) list ``served_models``, for model discovery.
 """
 
 from __future__ import annotations
@@ -99,6 +100,10 @@ class FakeLLM:
         self._lock = threading.Lock()
         self.port = 0
         self.default_chunk_delay = 0.0
+        # What GET /v1/models and GET /api/tags list (model discovery); empty by default
+        # so the configured models are all a test sees unless it asks for more.
+        self.served_models: list[str] = []
+        self.listing_requests: list[RecordedRequest] = []
 
     @property
     def base_url(self) -> str:
@@ -113,7 +118,9 @@ class FakeLLM:
         with self._lock:
             self._scripts.clear()
             self.requests.clear()
+            self.listing_requests.clear()
         self.default_chunk_delay = 0.0
+        self.served_models = []
 
     def requests_for(self, model: str) -> list[RecordedRequest]:
         return [r for r in self.requests if r.model == model]
@@ -199,6 +206,17 @@ class FakeLLM:
         writer: asyncio.StreamWriter,
     ) -> bool:
         rec = RecordedRequest(path=path, headers=headers, body=body, started=time.monotonic())
+        if method == "GET" and path.rstrip("/") in ("/v1/models", "/api/tags"):
+            self.listing_requests.append(rec)
+            if path.startswith("/api/"):
+                listing: dict[str, Any] = {"models": [{"name": m, "model": m}
+                                                      for m in self.served_models]}
+            else:
+                listing = {"object": "list", "data": [
+                    {"id": m, "object": "model", "owned_by": "fake"}
+                    for m in self.served_models]}
+            await self._send_json(writer, 200, listing)
+            return True
         if not path.rstrip("/").endswith("/chat/completions") or method != "POST":
             await self._send_json(writer, 404, {"error": {"message": f"no route {path}"}})
             return True

@@ -98,8 +98,12 @@ def _models(args: argparse.Namespace) -> int:
     from .settings import load_settings, resolve_paths
 
     settings = load_settings(resolve_paths(args.home).settings_file)
-    for st in ProviderRegistry(settings).statuses():
+    registry = ProviderRegistry(settings)
+    asyncio.run(registry.discover())  # what local servers serve (short timeouts)
+    for st in registry.statuses():
         mark = "configured" if st.configured else f"not configured: {st.reason}"
+        if st.configured and st.reason:
+            mark += f" ({st.reason})"
         default = "  (default)" if st.name == settings.default_provider else ""
         print(f"{st.name} [{st.kind}] — {mark}{default}")
         for m in st.models:

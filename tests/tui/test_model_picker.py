@@ -112,3 +112,24 @@ def test_parse_choice_keeps_slashes_in_the_model_name() -> None:
     assert parse_choice(" local2/m2 ") == ("local2", "m2")
     assert parse_choice("m2") is None
     assert parse_choice("local2/") is None
+
+
+async def test_the_picker_lists_served_models_and_why_a_server_is_down(
+        make_app: AppFactory, make_home: Callable[..., Path], fake_llm: FakeLLM) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    fake_llm.served_models = ["served-x"]
+    home = make_home(extra=f'\n[ai.down]\nkind = "openai-compatible"\n'
+                           f'base_url = "http://127.0.0.1:{port}/v1"\n')
+    app = make_app(home)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app)
+        await app.core.list_providers(refresh=True)  # the start-up fetch, finished
+        await pilot.press("f2")
+        picker = await modal(app, ModelPicker)
+        assert "local1/served-x" in enabled_ids(picker)
+        headers = [str(o.prompt) for o in picker.query_one(OptionList).options if not o.id]
+        assert any(h.startswith("down") and "connection refused" in h for h in headers)

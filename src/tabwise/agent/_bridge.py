@@ -41,6 +41,7 @@ from ._approvals import ApprovalOutcome, Approvals, AuditRecord, PendingApproval
 from ._compaction import CompactionFailed, ContextGuard, ContextOverflow, run_compaction
 from ._context import ContextBudget
 from ._errors import describe_failure
+from ._instructions import RulesWatcher
 from ._tools import AGENT, TurnDeps
 from .toolkit import CommandTracker, SecretRules
 
@@ -84,6 +85,7 @@ class AgentBridge:
         self._built = built
         self.history: list[ModelMessage] = list(history or [])
         self.approvals = Approvals(session_id, self.hooks.audit)
+        self.rules = RulesWatcher()  # AGENTS.md / CLAUDE.md / [agent] instructions
         self.context = ContextBudget(built.context_window, settings.context)
         # The running turn or manual compaction: one at a time per tab.
         self._turn: asyncio.Task[Any] | None = None
@@ -201,6 +203,7 @@ class AgentBridge:
         started (background ones too); idempotent."""
         self.cancel()
         await self.wait_idle()
+        self.rules.close()
         self.closed = True
         await self.commands.stop_all()
 
@@ -277,8 +280,9 @@ class AgentBridge:
         started = time.perf_counter()
         deps = TurnDeps(self)
         guard = ContextGuard(self, built)
-        prompt = text if not context else f"{text}\n\n<terminal_context>\n{context}\n" \
-                                          "</terminal_context>"
+        prompt = text if not context else (
+            f"{text}\n\n<terminal_context>\n(the shell is in {self.working_directory})\n"
+            f"{context}\n</terminal_context>")
         try:
             result = await AGENT.run(
                 prompt,

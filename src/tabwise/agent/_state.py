@@ -74,6 +74,8 @@ class AiState:
                              working_directory=working_directory, history=history,
                              hooks=self.hooks, protected=self.protected)
         self.bridges[session_id] = bridge
+        bridge.rules.refresh_soon(working_directory, self.settings.agent.instructions,
+                                  bridge.publish)
         return bridge
 
     async def shutdown(self, session_id: str) -> bool:
@@ -88,3 +90,6 @@ class AiState:
         self.providers.update_settings(settings)
         for bridge in self.bridges.values():
             bridge.update_settings(settings)
+            # [agent] instructions may have changed: say so now, not at the next prompt.
+            bridge.rules.refresh_soon(bridge.working_directory, settings.agent.instructions,
+                                      bridge.publish)

@@ -82,7 +82,10 @@ AGENT: Agent[TurnDeps, str] = Agent(
 @AGENT.instructions
 async def _instructions(ctx: RunContext[TurnDeps]) -> str:
     # async: pydantic-ai runs sync instruction functions in a thread, a hop per turn.
-    return INSTRUCTIONS.format(cwd=ctx.deps.cwd)
+    bridge = ctx.deps.bridge
+    rules = await bridge.rules.load(ctx.deps.cwd, bridge.agent_settings.instructions,
+                                    bridge.publish)
+    return INSTRUCTIONS.format(cwd=ctx.deps.cwd) + rules.text
 
 
 async def _guarded(ctx: RunContext[TurnDeps], name: str, args: dict[str, Any],

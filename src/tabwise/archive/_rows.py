@@ -11,7 +11,8 @@ __all__ = ["UPDATABLE_FIELDS", "SessionRow"]
 # What update_session accepts. Counters (message_count, first_prompt) belong to the
 # archive: they follow from append_messages and are never set by hand.
 UPDATABLE_FIELDS: frozenset[str] = frozenset(
-    {"name", "position", "provider", "model", "updated_at", "closed_at", "always_allow"}
+    {"name", "position", "provider", "model", "updated_at", "closed_at", "always_allow",
+     "working_directory"}
 )
 
 # Column order shared by the SELECTs in _reader and session_from_sql below.

@@ -109,7 +109,7 @@ class Archive:
 
     def update_session(self, session_id: str, **fields: Any) -> None:
         """Change any of name, position, provider, model, updated_at, closed_at,
-        always_allow. An unknown field name raises ``TypeError`` at once."""
+        always_allow, working_directory. An unknown field name raises ``TypeError`` at once."""
         unknown = set(fields) - UPDATABLE_FIELDS
         if unknown:
             raise TypeError(f"update_session() got unknown fields: {', '.join(sorted(unknown))}")

@@ -18,7 +18,7 @@ from ..agent import AgentBridge, AiState, BridgeHooks
 from ..errors import InvalidParams, SessionNotFound, TabwiseError
 from ..events import EventBus, Subscription
 from ..providers import ProviderRegistry
-from ..pty import PtyProcess
+from ..pty import PtyProcess, ShellIntegration
 from ..sessions import Session
 from ..settings import (
     Paths,
@@ -28,6 +28,7 @@ from ..settings import (
     resolve_paths,
 )
 from ._export import to_json, to_markdown
+from ._follow import DirectoryFollower, default_name
 from ._hooks import ArchiveHooks
 
 if TYPE_CHECKING:
@@ -66,6 +67,9 @@ class Tabwise:
                      paths.logs_dir)
         self.ai = AiState(self.bus, self.providers, hooks, protected)
         self.sessions: dict[str, Session] = {}
+        self.shell_integration = ShellIntegration(paths.db_file.parent / "shell")
+        self.follower = DirectoryFollower(self.bus, self.ai, lambda: self.archive,
+                                          self.sessions.get)
         self._next_position = 0
         self.started_at = time.time()
 
@@ -88,7 +92,12 @@ class Tabwise:
             if settings.sessions.retention_days:
                 await archive.purge_closed(settings.sessions.retention_days)
         core = cls(paths, settings, archive)
+        try:
+            await asyncio.to_thread(core.shell_integration.install)
+        except OSError as exc:  # shells then start plain; /proc still tells the cwd
+            log.warning("could not write the shell integration files: %s", exc)
         do_restore = settings.sessions.restore_on_start if restore is None else restore
+        core.providers.statuses()  # starts discovering local servers' models, in the background
         if archive is not None:
             rows = await archive.list_sessions()
             core._next_position = max((r.position for r in rows), default=-1) + 1
@@ -107,6 +116,7 @@ class Tabwise:
         await asyncio.gather(*(s.pty.close() for s in self.sessions.values() if s.pty),
                              return_exceptions=True)
         self.sessions.clear()
+        await self.follower.aclose()
         if self.archive is not None:
             await self.archive.close()
         await self.providers.aclose()
@@ -133,11 +143,17 @@ class Tabwise:
 
     def _info(self, s: Session) -> dict[str, Any]:
         bridge = self.ai.bridges.get(s.session_id)
-        return s.info(self._ai_status(s), bridge.config if bridge else None)
+        info = s.info(self._ai_status(s), bridge.config if bridge else None)
+        info["instructions"] = bridge.rules.files() if bridge else []
+        return info
 
     def _start_pty(self, s: Session, rows: int = 24, cols: int = 80) -> None:
         shell = self.settings.terminal.resolved_shell()
-        pty = PtyProcess.spawn([shell], str(s.working_directory), rows=rows, cols=cols)
+        env = dict(os.environ)
+        argv, env = ([shell], env) if not self.settings.terminal.shell_integration else \
+            self.shell_integration.launch(shell, env)
+        pty = PtyProcess.spawn(argv, str(s.working_directory), rows=rows, cols=cols, env=env)
+        self.follower.attach(s, pty)
 
         def exited(code: int | None) -> None:
             self.bus.publish(s.session_id, "pty_exited", exit_code=code)
@@ -175,7 +191,7 @@ class Tabwise:
             cfg = self.get_default_ai_config_sync()
         now = time.time()
         sid = uuid.uuid4().hex
-        s = Session(sid, name or cwd.name or str(cwd), cwd, now, now, self._next_position, cfg)
+        s = Session(sid, name or default_name(cwd), cwd, now, now, self._next_position, cfg)
         self._next_position += 1
         self.sessions[sid] = s
         if terminal:
@@ -201,6 +217,7 @@ class Tabwise:
         if s.pty is not None:
             await s.pty.close()
         del self.sessions[session_id]
+        self.follower.forget(session_id)
         if self.archive is not None:
             self.archive.update_session(session_id, closed_at=time.time(), updated_at=time.time())
         self.bus.publish(session_id, "session_closed")
@@ -441,7 +458,12 @@ class Tabwise:
     async def get_default_ai_config(self) -> dict[str, str]:
         return self.get_default_ai_config_sync()
 
-    async def list_providers(self) -> list[dict[str, Any]]:
+    async def list_providers(self, refresh: bool = False) -> list[dict[str, Any]]:
+        """Every provider: configured or not (and why), and its models. Local servers'
+        models are discovered in the background; ``refresh`` waits for a fresh look
+        (a few seconds at most when a server does not answer)."""
+        if refresh:
+            await self.providers.discover()
         return [p.to_dict() for p in self.providers.statuses()]
 
     async def get_settings(self) -> dict[str, Any]:

@@ -24,9 +24,9 @@ _KNOWN_PREFIX = {
     "deepseek": "deepseek",
 }
 # A few useful picks where pydantic-ai keeps no list (they route many vendors' models).
+# None for ollama: its models are what the server serves (``_discovery``), not guesses.
 _EXTRA = {
     "openai": ("gpt-4.1", "gpt-4.1-mini"),
-    "ollama": ("llama3.2", "qwen2.5-coder", "gpt-oss:20b"),
     "openrouter": ("openai/gpt-4.1-mini", "anthropic/claude-sonnet-4.5", "google/gemini-2.5-flash"),
 }
 

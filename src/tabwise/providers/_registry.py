@@ -8,6 +8,7 @@ shared, state is not (history and settings live in each session).
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import InvalidParams, ProviderNotConfigured, UnknownProvider
 from ..settings import DEFAULT_KEY_VARS, ProviderSettings, Settings, resolve_secret
 from ._catalog import catalog_models, context_window
+from ._discovery import DISCOVERED_KINDS, ModelDiscovery
 
 if TYPE_CHECKING:
     from pydantic_ai.models import Model
@@ -113,6 +115,7 @@ class ProviderRegistry:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._providers: dict[tuple[str, str, str, str], Any] = {}
+        self.discovery = ModelDiscovery()
 
     @property
     def settings(self) -> Settings:
@@ -130,9 +133,28 @@ class ProviderRegistry:
         return p
 
     def status(self, name: str) -> ProviderStatus:
+        """What ``list_providers`` says of ``name``. For local servers the models are
+        what the server serves (cached; a stale cache is refreshed in the background);
+        when it cannot be reached the configured ones stay and ``reason`` says why."""
         p = self.provider_settings(name)
         reason = _missing_key_reason(p)
-        return ProviderStatus(name, p.kind, reason is None, reason, catalog_models(p))
+        models = catalog_models(p)
+        if p.kind in DISCOVERED_KINDS and reason is None:
+            self.discovery.refresh_soon(p)
+            found = self.discovery.cached(p)
+            if found is not None and found.error:
+                reason = found.error
+            elif found is not None:
+                models = list(dict.fromkeys([*models, *found.models]))
+            return ProviderStatus(name, p.kind, True, reason, models)
+        return ProviderStatus(name, p.kind, reason is None, reason, models)
+
+    async def discover(self) -> None:
+        """Fetch every local server's model list now (``tabwise models``)."""
+        wanted = [p for n in self._settings.provider_names()
+                  if (p := self._settings.provider(n)) is not None
+                  and p.kind in DISCOVERED_KINDS and _missing_key_reason(p) is None]
+        await asyncio.gather(*(self.discovery.refresh(p) for p in wanted))
 
     def statuses(self) -> list[ProviderStatus]:
         return [self.status(n) for n in self._settings.provider_names()]
@@ -173,6 +195,7 @@ class ProviderRegistry:
                     pass  # reported, with the package name, when the model is made
 
     async def aclose(self) -> None:
+        await self.discovery.aclose()
         for prov in self._providers.values():
             close = getattr(prov, "__aexit__", None)
             if close is not None:

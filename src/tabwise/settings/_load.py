@@ -201,6 +201,7 @@ def parse_settings(data: Mapping[str, Any], path: Path | None = None) -> Setting
                                              "seconds between 0.01 and 86400", 300.0)),
         max_tool_iterations=a.get("max_tool_iterations", _integer(1, 1000),
                                   "a whole number from 1 to 1000", 50),
+        instructions=a.get("instructions", _is_str, "a string of instructions", ""),
     )
     a.finish()
 
@@ -227,6 +228,7 @@ def parse_settings(data: Mapping[str, Any], path: Path | None = None) -> Setting
         shell=t.get("shell", _is_str, "a shell command, or \"\" for $SHELL", ""),
         scrollback=t.get("scrollback", _integer(0, 1_000_000),
                          "a whole number of lines from 0 to 1000000", 10000),
+        shell_integration=t.get("shell_integration", _is_bool, "true or false", True),
     )
     t.finish()
     root.finish()

@@ -149,6 +149,8 @@ class AgentSettings:
     never_allow: tuple[str, ...] = ()
     approval_timeout_seconds: float = 300.0
     max_tool_iterations: int = 50
+    instructions: str = ""
+    """Added to every tab's agent instructions (with the project's AGENTS.md)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +170,9 @@ class SessionSettings:
 class TerminalSettings:
     shell: str = ""
     scrollback: int = 10000
+    shell_integration: bool = True
+    """Start bash/zsh/fish so they report their directory (OSC 7); the user's own rc
+    files still load. Off: the tab follows the shell's cwd through /proc instead."""
 
     def resolved_shell(self) -> str:
         return self.shell or os.environ.get("SHELL") or "/bin/sh"
@@ -217,6 +222,7 @@ class Settings:
                 "never_allow": list(self.agent.never_allow),
                 "approval_timeout_seconds": self.agent.approval_timeout_seconds,
                 "max_tool_iterations": self.agent.max_tool_iterations,
+                "instructions": self.agent.instructions,
             },
             "context": {
                 "warning_threshold": self.context.warning_threshold,
@@ -227,6 +233,7 @@ class Settings:
                 "restore_on_start": self.sessions.restore_on_start,
                 "retention_days": self.sessions.retention_days,
             },
-            "terminal": {"shell": self.terminal.shell, "scrollback": self.terminal.scrollback},
+            "terminal": {"shell": self.terminal.shell, "scrollback": self.terminal.scrollback,
+                         "shell_integration": self.terminal.shell_integration},
             "warnings": list(self.warnings),
         }

@@ -46,6 +46,9 @@ always_allow = ["read_file", "list_directory", "search_files"]
 never_allow = []
 approval_timeout_seconds = 300
 max_tool_iterations = 50
+# Added to every tab's agent, with AGENTS.md (else CLAUDE.md) found from the tab's
+# current directory up to the repository root or $HOME:
+# instructions = "Answer in British English."
 
 [context]
 warning_threshold = 0.75
@@ -59,4 +62,5 @@ retention_days = 30         # closed sessions older than this are purged; 0 = ke
 [terminal]
 shell = ""                  # empty: $SHELL, else /bin/sh
 scrollback = 10000
+shell_integration = true    # bash/zsh/fish report their directory, so the agent follows cd
 """

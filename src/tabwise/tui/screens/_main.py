@@ -248,6 +248,7 @@ class MainScreen(TabCommands, Screen[None]):
         status.tooltip = (f"context: {usage.get('used_tokens')} of {usage.get('max_tokens')} "
                           "tokens") if usage and view.has_agent else None
         status.working_directory = _short_path(view.working_directory)
+        status.rules = " + ".join(os.path.basename(f) for f in view.rules)
         status.state = view.state
 
     # -- messages from the tabs --------------------------------------------------------

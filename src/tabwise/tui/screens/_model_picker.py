@@ -98,12 +98,16 @@ class ModelPicker(ModalScreen[ModelChoice | None]):
             name = str(p["name"])
             idents = [f"{name}/{m}" for m in p.get("models") or []]
             idents = [i for i in idents if not q or q in i.lower()]
-            if not idents:
+            reason = p.get("reason") or ""
+            # A provider with nothing to list still shows why (a local server is down).
+            if not idents and (q or not reason):
                 continue
             configured = bool(p.get("configured"))
             header = Content(name).stylize("bold")
             if not configured:
-                header += Content(f"  not configured: {p.get('reason') or ''}").stylize("dim")
+                header += Content(f"  not configured: {reason}").stylize("dim")
+            elif reason:
+                header += Content(f"  {reason}").stylize("dim")
             options.append(Option(header, disabled=True))
             for ident in idents:
                 mark = "✓ " if ident == current else "  "

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import re
 import time
 from pathlib import Path
@@ -73,15 +72,12 @@ class TabCommands:
         return await self.core.create_session(working_directory)
 
     def _new_tab_directory(self) -> str:
-        """The active shell's current directory (Linux /proc), else where we started."""
+        """The active tab's current directory (it follows the shell's ``cd``), else
+        where we started."""
         view = self.active_view
         if view is not None:
-            model = view.terminal.model
-            pid = model.pty.pid if model is not None else None
-            if pid:
-                with contextlib.suppress(OSError):
-                    return os.readlink(f"/proc/{pid}/cwd")
-            return view.working_directory
+            s = self.core.sessions.get(view.session_id)
+            return str(s.working_directory) if s is not None else view.working_directory
         return self.working_directory
 
     @work(group="tabs", exclusive=False)

@@ -3,7 +3,9 @@ status bar need to know about it."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from pydantic_ai.messages import ModelMessage
@@ -56,6 +58,7 @@ class SessionView(Horizontal):
         self.ai_error: str | None = info.get("ai_error")
         self.state: str = status if self.has_agent else "no_model"
         self.usage: dict[str, Any] | None = usage
+        self.rules: list[str] = list(info.get("instructions") or [])  # rules files in effect
         self.unseen = False
         self.failed = False
         self.prefer_prompt = False  # which pane gets focus when the tab is shown
@@ -129,6 +132,12 @@ class SessionView(Horizontal):
             self.state = "idle"
         elif kind in ("context_usage", "context_warning"):
             self.usage = {k: d.get(k) for k in ("used_tokens", "max_tokens", "utilization")}
+        elif kind == "instructions_changed":
+            self.rules = [str(f) for f in d.get("files") or []]
+            self.panel.timeline.add_notice(rules_notice(self.rules, bool(d.get("settings"))))
+        elif kind == "cwd_changed":
+            self.working_directory = str(d.get("working_directory") or self.working_directory)
+            self.name_ = str(d.get("name") or self.name_)
         elif kind == "ai_config_changed":
             self.model_changed({"provider": str(d.get("provider")),
                                 "model": str(d.get("model"))})
@@ -136,6 +145,15 @@ class SessionView(Horizontal):
     def seen(self) -> None:
         self.unseen = False
         self.failed = False
+
+
+def rules_notice(files: Sequence[str], settings: bool) -> str:
+    """The panel's line saying which project rules the agent follows now."""
+    home = str(Path.home())
+    shown = ["~" + f[len(home):] if f.startswith(home + os.sep) else f for f in files]
+    if settings:
+        shown.append("[agent] instructions")
+    return ("Rules in effect: " + ", ".join(shown)) if shown else "No project rules here."
 
 
 def _user_prompts(messages: Sequence[ModelMessage]) -> list[str]:

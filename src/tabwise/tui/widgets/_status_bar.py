@@ -55,6 +55,8 @@ class StatusBar(Widget):
     utilization: reactive[float | None] = reactive(None)
     """Context window use, 0..1 (None: unknown)."""
     working_directory: reactive[str] = reactive("")
+    rules: reactive[str] = reactive("")
+    """The project rules file in effect (``AGENTS.md``, ``CLAUDE.md``, "" for none)."""
     state: reactive[str] = reactive("idle")
     """idle | streaming | awaiting_approval | error | no_model"""
     warning_threshold: reactive[float] = reactive(0.75)
@@ -69,6 +71,8 @@ class StatusBar(Widget):
         parts.append(self._gauge())
         parts.append(sep)
         parts.append(Content(self.working_directory).stylize(style("status-bar--dim")))
+        if self.rules:
+            parts.append(Content(f" · {self.rules}").stylize(style("status-bar--dim")))
         parts.append(sep)
         state = self.state if self.state in STATE_LABELS else "idle"
         parts.append(Content(STATE_LABELS[state]).stylize(style(f"status-bar--{state}")))

@@ -62,6 +62,9 @@ class Approvals:
         self._pending: dict[str, PendingApproval] = {}
         self._on_audit = on_audit
         self.tab_allowed: set[str] = set()
+        # Set when the app quits: a request cut short then is kept for the next start
+        # (DESIGN §7), not decided, so it is not audited as cancelled.
+        self.suspended = False
 
     def pending(self) -> list[PendingApproval]:
         return list(self._pending.values())
@@ -87,7 +90,8 @@ class Approvals:
             )
         except asyncio.CancelledError:
             self._pending.pop(request_id, None)
-            self.record(request_id, tool_name, args, "cancelled", "The turn was cancelled.")
+            if not self.suspended:
+                self.record(request_id, tool_name, args, "cancelled", "The turn was cancelled.")
             raise
         finally:
             self._pending.pop(request_id, None)

@@ -31,6 +31,7 @@ from pydantic_ai.messages import (
     ThinkingPart,
     ThinkingPartDelta,
 )
+from pydantic_ai.tools import DeferredToolResults
 from pydantic_ai.usage import UsageLimits
 
 from ..errors import ProviderError, SessionBusy, TurnCancelled
@@ -41,7 +42,9 @@ from ._approvals import ApprovalOutcome, Approvals, AuditRecord, PendingApproval
 from ._compaction import CompactionFailed, ContextGuard, ContextOverflow, run_compaction
 from ._context import ContextBudget
 from ._errors import describe_failure
+from ._pending import PendingTurn, results_for
 from ._tools import AGENT, TurnDeps
+from ._usage import RequestCost, TurnCost, UsageLedger, UsageMeter
 
 T = TypeVar("T")
 
@@ -63,6 +66,19 @@ class BridgeHooks:
     def audit(self, record: AuditRecord) -> None:
         """A tool call was approved, denied or auto-approved."""
 
+    def usage_recorded(self, session_id: str, cost: RequestCost) -> None:
+        """One model request was made (and priced, if its price is known)."""
+
+    async def pending_saved(self, turn: PendingTurn) -> None:
+        """A turn waits for approvals; return only once that is durable."""
+
+    def pending_answered(self, session_id: str, request_id: str, decision: str,
+                         reason: str | None) -> None:
+        """One waiting call was answered."""
+
+    def pending_dropped(self, session_id: str) -> None:
+        """The session's waiting turn goes on in memory (or was cancelled)."""
+
 
 class AgentBridge:
     """Per-session agent state. Created by :class:`~tabwise.agent.AiState`."""
@@ -83,6 +99,9 @@ class AgentBridge:
         self._turn: asyncio.Task[Any] | None = None
         self.state = "idle"  # idle | streaming | awaiting_approval | error
         self.closed = False
+        self.usage = UsageLedger()
+        self._turn_cost = TurnCost()
+        self._waiting: PendingTurn | None = None  # the saved turn while approvals wait
         if self.history:
             self.context.observe(self.history)
 
@@ -179,6 +198,7 @@ class AgentBridge:
             return False
         assert self._turn is not None
         self.approvals.deny_all("The turn was cancelled.")
+        self.release()
         self._turn.cancel()
         return True
 
@@ -186,9 +206,19 @@ class AgentBridge:
         if self._turn is not None:
             await asyncio.wait([self._turn])
 
-    async def shutdown(self) -> None:
-        """Cancel the turn, deny pending approvals; idempotent."""
-        self.cancel()
+    async def shutdown(self, *, keep_pending: bool = False) -> None:
+        """Cancel the turn, deny pending approvals; idempotent.
+
+        With ``keep_pending`` (the app quits) approvals are not denied: the saved
+        waiting turn stays for the next start (DESIGN §7).
+        """
+        if keep_pending:
+            self.approvals.suspended = True
+            if self.busy:
+                assert self._turn is not None
+                self._turn.cancel()
+        else:
+            self.cancel()
         await self.wait_idle()
         self.closed = True
 
@@ -239,6 +269,65 @@ class AgentBridge:
         self.report_usage(done.tokens_after)
         return done.stats()
 
+    # -- usage -----------------------------------------------------------------------
+
+    def meter(self, built: BuiltModel | None = None) -> UsageMeter:
+        """A capability that meters one run's model requests for this tab."""
+        b = built or self._built
+        return UsageMeter(b.provider_settings, b.model_name, self._record_usage)
+
+    def _record_usage(self, cost: RequestCost) -> None:
+        self.usage.add(cost)
+        self._turn_cost.add(cost)
+        self.hooks.usage_recorded(self.session_id, cost)
+
+    # -- approvals that survive a restart (see _pending) --------------------------------
+
+    async def hold(self, turn: PendingTurn) -> None:
+        """Save the turn that now waits for approvals; returns once it is durable."""
+        self._waiting = turn
+        await self.hooks.pending_saved(turn)
+
+    def release(self) -> None:
+        """The waiting turn's calls are all answered (or the turn is cancelled)."""
+        if self._waiting is not None:
+            self._waiting = None
+            self.hooks.pending_dropped(self.session_id)
+
+    def resume(self, turn: PendingTurn) -> None:
+        """Ask again about a turn saved by an earlier process, and continue it once
+        answered. The tab is busy meanwhile, as while any turn waits."""
+        if self.busy:
+            raise SessionBusy(self.session_id)
+        self._waiting = turn
+        task = asyncio.create_task(self._resume(turn), name=f"resume-{self.session_id}")
+        task.add_done_callback(_consume)
+        self._turn = task
+
+    async def _resume(self, turn: PendingTurn) -> str:
+        try:
+            return await self._continue(turn)
+        except asyncio.CancelledError:
+            if self.state == "awaiting_approval":
+                self.state = "idle"
+            raise
+
+    async def _continue(self, turn: PendingTurn) -> str:
+        answered = [(c.request_id, ApprovalOutcome(c.decision not in ("deny", "timeout"),
+                                                   c.decision, c.reason))
+                    for c in turn.calls if c.decision is not None]
+        asked = await asyncio.gather(*(self._ask_again(c.request_id, c.tool_name, c.args,
+                                                       c.risk)
+                                       for c in turn.calls if c.decision is None))
+        self.release()
+        deps = TurnDeps(self, carry=list(turn.unsaved), compacted=turn.compacted)
+        results = results_for([*answered, *asked], deps)
+        return await self._drive(None, list(turn.context), deps, results)
+
+    async def _ask_again(self, request_id: str, tool_name: str, args: dict[str, Any],
+                         risk: str) -> tuple[str, ApprovalOutcome]:
+        return request_id, await self.ask_approval(request_id, tool_name, args, risk)
+
     async def ask_approval(self, request_id: str, tool_name: str, args: dict[str, Any],
                            risk: str) -> ApprovalOutcome:
         def opened(pa: PendingApproval) -> None:
@@ -251,33 +340,43 @@ class AgentBridge:
             opened)
         if not self.approvals.pending():
             self.state = "streaming"
+        if self._waiting is not None and outcome.decision != "cancelled":
+            self._waiting = self._waiting.answered(request_id, outcome.decision, outcome.reason)
+            self.hooks.pending_answered(self.session_id, request_id, outcome.decision,
+                                        outcome.reason)
         if not outcome.approved:
             self.publish("tool_denied", request_id=request_id, tool_name=tool_name,
                          reason=outcome.reason or outcome.decision)
         return outcome
 
     async def _run_turn(self, text: str, context: str | None) -> str:
+        prompt = text if not context else f"{text}\n\n<terminal_context>\n{context}\n" \
+                                          "</terminal_context>"
+        return await self._drive(prompt, list(self.history), TurnDeps(self))
+
+    async def _drive(self, prompt: str | None, history: list[ModelMessage], deps: TurnDeps,
+                     deferred: DeferredToolResults | None = None) -> str:
+        """One run of a turn: a new prompt, or (``deferred``) a saved turn continued."""
         turn_id = uuid.uuid4().hex[:12]
         built = self._built
         self.publish("started", turn_id=turn_id, provider=built.provider,
                      model=built.model_name)
         self.state = "streaming"
+        self._turn_cost = TurnCost()
         started = time.perf_counter()
-        deps = TurnDeps(self)
-        guard = ContextGuard(self, built)
-        prompt = text if not context else f"{text}\n\n<terminal_context>\n{context}\n" \
-                                          "</terminal_context>"
+        guard = deps.guard = ContextGuard(self, built)
         try:
             result = await AGENT.run(
                 prompt,
                 model=built.model,
-                message_history=list(self.history),
+                message_history=history,
+                deferred_tool_results=deferred,
                 deps=deps,
                 model_settings=built.settings,
                 usage_limits=UsageLimits(
                     request_limit=self._settings.agent.max_tool_iterations + 1),
                 event_stream_handler=self._stream_handler,
-                capabilities=[guard],
+                capabilities=[guard, self.meter(built)],
             )
         except asyncio.CancelledError:
             self.approvals.deny_all("The turn was cancelled.")
@@ -290,9 +389,10 @@ class AgentBridge:
             self.state = "error"
             self.publish("error", turn_id=turn_id, message=message, error_type=kind)
             raise ProviderError(message, kind) from exc
-        new = result.new_messages()
-        if guard.folded:
-            # The turn's own earlier steps were folded into a summary mid-turn: record
+        new = [*deps.carry, *result.new_messages()]
+        if guard.folded or deps.compacted or (deps.carry and guard.compacted):
+            # The turn's own earlier steps were folded into a summary mid-turn (or a
+            # continued turn's context is not the archived one plus this turn): record
             # them all, then say what is sent from now on.
             self.history = result.all_messages()
             self.hooks.messages_added(self.session_id, [*guard.folded, *new])
@@ -305,6 +405,7 @@ class AgentBridge:
         self.state = "idle"
         self.publish("completed", turn_id=turn_id, response=result.output,
                      input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
+                     cost_usd=self._turn_cost.rounded,
                      duration_ms=round((time.perf_counter() - started) * 1000, 1))
         self._publish_usage()
         return result.output
@@ -333,12 +434,19 @@ class AgentBridge:
                         args=call.args_as_dict())
             elif isinstance(ev, FunctionToolResultEvent):
                 ret = ev.part
+                ctx.deps.step_results[ret.tool_call_id] = ret
                 outcome = ctx.deps.outcomes.pop(ret.tool_call_id, None)
                 if outcome == "denied":
                     continue
                 content = ret.content if isinstance(ret.content, str) else str(ret.content)
                 publish("tool_result", request_id=ret.tool_call_id, tool_name=ret.tool_name,
                         success=outcome == "ok", result=content)
+
+
+def _consume(task: asyncio.Task[Any]) -> None:
+    # A continued turn has no caller: its failure was published as an `error` event.
+    if not task.cancelled():
+        task.exception()
 
 
 def _current_task_cancelling() -> bool:

@@ -74,12 +74,23 @@ class Approvals:
         self._on_audit(AuditRecord(self.session_id, request_id, tool_name, args, decision,
                                    reason, time.time()))
 
-    async def ask(self, request_id: str, tool_name: str, args: dict[str, Any], risk: str,
-                  timeout: float, on_open: Callable[[PendingApproval], None]) -> ApprovalOutcome:
-        """Wait for the user's answer (or ``timeout`` seconds, which denies)."""
+    def open(self, request_id: str, tool_name: str, args: dict[str, Any],
+             risk: str) -> PendingApproval:
+        """Register a request now (it is pending from here on); :meth:`ask` waits on it."""
         fut: asyncio.Future[ApprovalOutcome] = asyncio.get_running_loop().create_future()
         pa = PendingApproval(request_id, tool_name, args, risk, time.time(), fut)
         self._pending[request_id] = pa
+        return pa
+
+    async def ask(self, request_id: str, tool_name: str, args: dict[str, Any], risk: str,
+                  timeout: float, on_open: Callable[[PendingApproval], None],
+                  opened: PendingApproval | None = None) -> ApprovalOutcome:
+        """Wait for the user's answer (or ``timeout`` seconds, which denies).
+
+        ``opened``: the request was registered earlier with :meth:`open` (it may have
+        been answered already)."""
+        pa = opened or self.open(request_id, tool_name, args, risk)
+        fut = pa.future
         on_open(pa)
         try:
             outcome = await asyncio.wait_for(asyncio.shield(fut), timeout)

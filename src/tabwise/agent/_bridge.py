@@ -300,44 +300,47 @@ class AgentBridge:
         if self.busy:
             raise SessionBusy(self.session_id)
         self._waiting = turn
-        task = asyncio.create_task(self._resume(turn), name=f"resume-{self.session_id}")
+        # Pending at once (for get_pending_approvals), before the task first runs.
+        opened = {c.request_id: self.approvals.open(c.request_id, c.tool_name, c.args, c.risk)
+                  for c in turn.calls if c.decision is None}
+        self.state = "awaiting_approval"
+        task = asyncio.create_task(self._resume(turn, opened),
+                                   name=f"resume-{self.session_id}")
         task.add_done_callback(_consume)
         self._turn = task
 
-    async def _resume(self, turn: PendingTurn) -> str:
+    async def _resume(self, turn: PendingTurn, opened: dict[str, PendingApproval]) -> str:
         try:
-            return await self._continue(turn)
+            return await self._continue(turn, opened)
         except asyncio.CancelledError:
             if self.state == "awaiting_approval":
                 self.state = "idle"
             raise
 
-    async def _continue(self, turn: PendingTurn) -> str:
+    async def _continue(self, turn: PendingTurn, opened: dict[str, PendingApproval]) -> str:
         answered = [(c.request_id, ApprovalOutcome(c.decision not in ("deny", "timeout"),
                                                    c.decision, c.reason))
                     for c in turn.calls if c.decision is not None]
-        asked = await asyncio.gather(*(self._ask_again(c.request_id, c.tool_name, c.args,
-                                                       c.risk)
-                                       for c in turn.calls if c.decision is None))
+        asked = await asyncio.gather(*(self._ask_again(pa) for pa in opened.values()))
         self.release()
         deps = TurnDeps(self, carry=list(turn.unsaved), compacted=turn.compacted)
         results = results_for([*answered, *asked], deps)
         return await self._drive(None, list(turn.context), deps, results)
 
-    async def _ask_again(self, request_id: str, tool_name: str, args: dict[str, Any],
-                         risk: str) -> tuple[str, ApprovalOutcome]:
-        return request_id, await self.ask_approval(request_id, tool_name, args, risk)
+    async def _ask_again(self, pa: PendingApproval) -> tuple[str, ApprovalOutcome]:
+        outcome = await self.ask_approval(pa.request_id, pa.tool_name, pa.args, pa.risk, pa)
+        return pa.request_id, outcome
 
     async def ask_approval(self, request_id: str, tool_name: str, args: dict[str, Any],
-                           risk: str) -> ApprovalOutcome:
-        def opened(pa: PendingApproval) -> None:
+                           risk: str, opened: PendingApproval | None = None) -> ApprovalOutcome:
+        def on_open(pa: PendingApproval) -> None:
             self.state = "awaiting_approval"
             self.publish("tool_approval_request", request_id=request_id, tool_name=tool_name,
                          args=args, risk=risk)
 
         outcome = await self.approvals.ask(
             request_id, tool_name, args, risk, self._settings.agent.approval_timeout_seconds,
-            opened)
+            on_open, opened)
         if not self.approvals.pending():
             self.state = "streaming"
         if self._waiting is not None and outcome.decision != "cancelled":

@@ -336,7 +336,8 @@ class AgentBridge:
         def on_open(pa: PendingApproval) -> None:
             self.state = "awaiting_approval"
             self.publish("tool_approval_request", request_id=request_id, tool_name=tool_name,
-                         args=args, risk=risk)
+                         args=args, risk=risk,
+                         working_directory=str(self.working_directory))
 
         outcome = await self.approvals.ask(
             request_id, tool_name, args, risk, self._settings.agent.approval_timeout_seconds,

@@ -424,7 +424,10 @@ class Tabwise:
         return len(self._bridge(session_id).history)
 
     async def get_pending_approvals(self, session_id: str) -> list[dict[str, Any]]:
-        return [p.to_dict() for p in self._bridge(session_id).approvals.pending()]
+        bridge = self._bridge(session_id)
+        # Where the call would run: relative paths and commands are the tab's directory.
+        cwd = str(bridge.working_directory)
+        return [{**p.to_dict(), "working_directory": cwd} for p in bridge.approvals.pending()]
 
     async def respond_to_tool_approval(self, session_id: str, request_id: str, decision: str,
                                        reason: str | None = None) -> bool:

@@ -56,6 +56,7 @@ class SessionView(Horizontal):
         self.ai_error: str | None = info.get("ai_error")
         self.state: str = status if self.has_agent else "no_model"
         self.usage: dict[str, Any] | None = usage
+        self.spend: dict[str, Any] | None = None  # get_session_usage, kept by the screen
         self.unseen = False
         self.failed = False
         self.prefer_prompt = False  # which pane gets focus when the tab is shown

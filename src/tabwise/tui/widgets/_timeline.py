@@ -118,6 +118,9 @@ class Timeline(VerticalScroll, can_focus=False):
 
     def approval_request(self, request_id: str, tool_name: str, args: dict[str, Any],
                          risk: str) -> ApprovalCard:
+        existing = self._approvals.get(request_id)
+        if existing is not None and not existing.resolved:
+            return existing  # asked again (a restored tab): one card per request
         self._close_answer()
         card = ApprovalCard(self.session_id, request_id, tool_name, args, risk)
         self._approvals[request_id] = card

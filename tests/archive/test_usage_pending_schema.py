@@ -27,8 +27,8 @@ async def test_version_1_file_gains_usage_and_pending_tables(db_path: Path) -> N
     conn.commit()
     conn.close()
     arc = await Archive.open(db_path)
+    assert f"{db_path.name}.bak-v1" in {p.name for p in db_path.parent.iterdir()}
     try:
-        assert Path(f"{db_path}.bak-v1").exists()
         row = await arc.get_session("s1")
         assert row is not None and row.name == "old tab"
         assert await arc.load_usage("s1") == []

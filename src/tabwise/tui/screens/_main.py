@@ -133,7 +133,8 @@ class MainScreen(TabCommands, Screen[None]):
             # A restored tab still waiting for an answer shows its question again.
             for p in await core.get_pending_approvals(sid):
                 view.panel.timeline.approval_request(p["request_id"], p["tool_name"],
-                                                     p["args"], p["risk"])
+                                                     p["args"], p["risk"],
+                                                     p.get("working_directory"))
         if activate:
             await self.activate(sid)
         else:

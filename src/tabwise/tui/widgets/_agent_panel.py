@@ -138,7 +138,8 @@ class AgentPanel(Vertical):
             t.tool_call(d.get("request_id", ""), d.get("tool_name", "?"), d.get("args") or {})
         elif kind == "tool_approval_request":
             card = t.approval_request(d.get("request_id", ""), d.get("tool_name", "?"),
-                                      d.get("args") or {}, d.get("risk", ""))
+                                      d.get("args") or {}, d.get("risk", ""),
+                                      d.get("working_directory"))
             if self.prompt.has_focus and not self.prompt.text:
                 self.call_after_refresh(card.focus)
         elif kind == "tool_auto_approved":

@@ -32,12 +32,10 @@ def _tokens(n: int) -> str:
 def format_spend(usage: dict[str, Any] | None) -> str:
     """``12.3k tok · $0.0123`` from a ``get_session_usage`` result; the cost is "—" when
     no price is known (a custom or local model), and "$…+" when only part of it is."""
-    if not usage:
-        return ""
+    if not usage or not usage.get("requests"):
+        return ""  # nothing spent yet
     tokens = _tokens(int(usage.get("input_tokens", 0)) + int(usage.get("output_tokens", 0)))
     cost = usage.get("cost_usd")
-    if not usage.get("requests"):
-        return f"{tokens} tok"
     if cost is None:
         money = "—"
     else:

@@ -189,3 +189,59 @@ async def test_kill_9_with_an_approval_pending_then_approve_over_rpc(
         await client.close()
         proc.send_signal(signal.SIGTERM)
         await asyncio.wait_for(proc.wait(), 20)
+
+
+async def test_cancel_a_restored_request_and_answer_one_of_two(
+        make_home: Callable[..., Path], fake_llm: FakeLLM, workdir: Path) -> None:
+    home = make_home()
+    core = await Tabwise.start(home)
+    sid = (await core.create_session(str(workdir), terminal=False))["session_id"]
+    fake_llm.script("m1", Reply(tool_calls=[
+        ToolCall("write_file", {"path": "one.txt", "content": "1"}, id="call_one"),
+        ToolCall("write_file", {"path": "two.txt", "content": "2"}, id="call_two")]))
+    waiting = asyncio.create_task(core.send_ai_prompt(sid, "two writes"))
+    sub = core.subscribe(sid)
+    await collect_until(sub, lambda e: e.type == "tool_approval_request")
+    await collect_until(sub, lambda e: e.type == "tool_approval_request")
+    # One answer before the quit is kept; only the other one is asked again.
+    await core.respond_to_tool_approval(sid, "call_one", "approve")
+    await core.stop()
+    await asyncio.gather(waiting, return_exceptions=True)
+
+    core = await Tabwise.start(home)
+    try:
+        assert [p["request_id"] for p in await core.get_pending_approvals(sid)] == [
+            "call_two"]
+        sub = core.subscribe(sid)
+        await core.respond_to_tool_approval(sid, "call_two", "approve")
+        events = await collect_until(sub, terminal)
+        assert events[-1].type == "completed"
+        assert (workdir / "one.txt").read_text() == "1"
+        assert (workdir / "two.txt").read_text() == "2"
+    finally:
+        await core.stop()
+
+    fake_llm.script("m1", write_call("three.txt"))
+    core = await Tabwise.start(home)
+    try:
+        waiting = asyncio.create_task(core.send_ai_prompt(sid, "third"))
+        await wait_request(core, sid)
+    finally:
+        await core.stop()
+    await asyncio.gather(waiting, return_exceptions=True)
+    core = await Tabwise.start(home)
+    try:
+        sub = core.subscribe(sid)
+        assert await core.cancel_ai_prompt(sid)
+        ev = await collect_until(sub, terminal)
+        assert ev[-1].type == "cancelled"
+        assert await core.get_pending_approvals(sid) == []
+        assert await core.send_ai_prompt(sid, "free") == "echo: free"
+    finally:
+        await core.stop()
+    core = await Tabwise.start(home)
+    try:
+        assert await core.get_pending_approvals(sid) == []
+        assert not (workdir / "three.txt").exists()
+    finally:
+        await core.stop()

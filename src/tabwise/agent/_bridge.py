@@ -306,18 +306,22 @@ class AgentBridge:
         self.state = "awaiting_approval"
         task = asyncio.create_task(self._resume(turn, opened),
                                    name=f"resume-{self.session_id}")
-        task.add_done_callback(_consume)
+        task.add_done_callback(self._resume_done)
         self._turn = task
 
-    async def _resume(self, turn: PendingTurn, opened: dict[str, PendingApproval]) -> str:
-        try:
-            return await self._continue(turn, opened)
-        except asyncio.CancelledError:
-            if self.state == "awaiting_approval":
-                self.state = "idle"
-            raise
+    def _resume_done(self, task: asyncio.Task[Any]) -> None:
+        # A continued turn has no caller: its failure was published as an `error` event.
+        if not task.cancelled():
+            task.exception()
+        elif self.state == "awaiting_approval":
+            # Cancelled before the turn went on (no `started` yet, maybe before the task
+            # ever ran): front ends still learn the questions are gone. Quitting keeps
+            # them, silently.
+            self.state = "idle"
+            if not self.approvals.suspended:
+                self.publish("cancelled", turn_id=None)
 
-    async def _continue(self, turn: PendingTurn, opened: dict[str, PendingApproval]) -> str:
+    async def _resume(self, turn: PendingTurn, opened: dict[str, PendingApproval]) -> str:
         answered = [(c.request_id, ApprovalOutcome(c.decision not in ("deny", "timeout"),
                                                    c.decision, c.reason))
                     for c in turn.calls if c.decision is not None]
@@ -445,12 +449,6 @@ class AgentBridge:
                 content = ret.content if isinstance(ret.content, str) else str(ret.content)
                 publish("tool_result", request_id=ret.tool_call_id, tool_name=ret.tool_name,
                         success=outcome == "ok", result=content)
-
-
-def _consume(task: asyncio.Task[Any]) -> None:
-    # A continued turn has no caller: its failure was published as an `error` event.
-    if not task.cancelled():
-        task.exception()
 
 
 def _current_task_cancelling() -> bool:

@@ -95,6 +95,10 @@ async def _sessions(args: argparse.Namespace) -> int:
             info: dict[str, Any] = core._row_info(row)
             for k, v in info.items():
                 print(f"{k}: {v}")
+            usage = await core.get_session_usage(sid)
+            print(f"usage: {_spend(usage)} ({usage['requests']} requests)")
+            for m in usage["by_model"]:
+                print(f"  {m['provider']}/{m['model']}: {_spend(m)}")
         elif args.action == "export":
             sys.stdout.write(await core.export_session(sid, args.format))
         elif args.action == "rm":

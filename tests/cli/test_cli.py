@@ -52,6 +52,7 @@ async def test_sessions_list_show_export_rm_by_prefix(make_home: Callable[..., P
 
     shown = tabwise("--home", str(home), "sessions", "show", sid[:8])
     assert shown.returncode == 0 and "first tab" in shown.stdout
+    assert "usage: " in shown.stdout and "local2/m2: " in shown.stdout
     md = tabwise("--home", str(home), "sessions", "export", sid[:8])
     assert "export me" in md.stdout and "echo: export me" in md.stdout
     js = json.loads(tabwise("--home", str(home), "sessions", "export", sid[:8],

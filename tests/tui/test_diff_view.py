@@ -10,6 +10,7 @@ from textual.app import App, ComposeResult
 from textual.widgets import Static
 from tui_helpers import until
 
+from tabwise.tui.screens._sessions import describe_session
 from tabwise.tui.widgets import ApprovalCard
 from tabwise.tui.widgets._diff_view import (
     MAX_FILE_BYTES,
@@ -100,6 +101,12 @@ def test_spend_label() -> None:
                          "cost_usd": 0.01234, "unpriced_requests": 0}) == "120 tok · $0.0123"
     assert format_spend({"requests": 3, "input_tokens": 100, "output_tokens": 20,
                          "cost_usd": 0.5, "unpriced_requests": 1}) == "120 tok · $0.5000+"
+    # The sessions browser shows the same label for each session.
+    line = str(describe_session({
+        "session_id": "abc", "name": "build", "ai_config": None, "created_at": 0,
+        "updated_at": None, "usage": {"requests": 4, "input_tokens": 1500,
+                                      "output_tokens": 20, "cost_usd": None}}))
+    assert "1.5k tok · —" in line
 
 
 class CardApp(App[None]):

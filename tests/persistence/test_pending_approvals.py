@@ -40,7 +40,8 @@ async def test_quit_with_an_approval_pending_then_approve_after_restart(
         make_home: Callable[..., Path], fake_llm: FakeLLM, workdir: Path) -> None:
     home = make_home()
     core = await Tabwise.start(home)
-    sid = (await core.create_session(str(workdir), terminal=False))["session_id"]
+    info0 = await core.create_session(str(workdir), terminal=False)
+    sid = info0["session_id"]
     await core.send_ai_prompt(sid, "an earlier turn")
     fake_llm.script("m1", write_call())
     waiting = asyncio.create_task(core.send_ai_prompt(sid, "write out.txt"))
@@ -54,6 +55,8 @@ async def test_quit_with_an_approval_pending_then_approve_after_restart(
         pending = await core.get_pending_approvals(sid)
         assert [(p["request_id"], p["tool_name"], p["args"]) for p in pending] == [
             (req["request_id"], "write_file", {"path": "out.txt", "content": "hello"})]
+        assert pending[0]["created_at"] < core.started_at  # asked before the restart
+        assert pending[0]["working_directory"] == info0["working_directory"]
         info = next(i for i in await core.list_sessions() if i["session_id"] == sid)
         assert info["ai_status"] == "awaiting_approval"
         sub = core.subscribe(sid)

@@ -74,11 +74,11 @@ class Approvals:
         self._on_audit(AuditRecord(self.session_id, request_id, tool_name, args, decision,
                                    reason, time.time()))
 
-    def open(self, request_id: str, tool_name: str, args: dict[str, Any],
-             risk: str) -> PendingApproval:
+    def open(self, request_id: str, tool_name: str, args: dict[str, Any], risk: str,
+             created_at: float | None = None) -> PendingApproval:
         """Register a request now (it is pending from here on); :meth:`ask` waits on it."""
         fut: asyncio.Future[ApprovalOutcome] = asyncio.get_running_loop().create_future()
-        pa = PendingApproval(request_id, tool_name, args, risk, time.time(), fut)
+        pa = PendingApproval(request_id, tool_name, args, risk, created_at or time.time(), fut)
         self._pending[request_id] = pa
         return pa
 

@@ -301,7 +301,8 @@ class AgentBridge:
             raise SessionBusy(self.session_id)
         self._waiting = turn
         # Pending at once (for get_pending_approvals), before the task first runs.
-        opened = {c.request_id: self.approvals.open(c.request_id, c.tool_name, c.args, c.risk)
+        opened = {c.request_id: self.approvals.open(c.request_id, c.tool_name, c.args, c.risk,
+                                                    c.created_at)
                   for c in turn.calls if c.decision is None}
         self.state = "awaiting_approval"
         task = asyncio.create_task(self._resume(turn, opened),

@@ -13,6 +13,7 @@ of its requests was priced.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -40,11 +41,29 @@ PRICE_PROVIDER_IDS: dict[str, str] = {
 }
 
 
+# (kind, base_url, model) genai-prices has no price for: a failed lookup scans every
+# provider's patterns (~2 ms), too slow to repeat after each request of a local model.
+_UNPRICED: set[tuple[str, str | None, str]] = set()
+_prices_loaded = False
+
+
+def load_prices() -> None:
+    """Load genai-prices' data (~30 ms): call it in a thread, not on the event loop."""
+    global _prices_loaded
+    from genai_prices import data_snapshot
+
+    data_snapshot.get_snapshot()
+    _prices_loaded = True
+
+
 def price_usd(provider: ProviderSettings, model: str, usage: RequestUsage) -> float | None:
     """The price in USD of one request, or None when genai-prices does not know it."""
     from genai_prices import calc_price
 
     kind = provider.kind
+    key = (kind, provider.base_url, model)
+    if key in _UNPRICED:
+        return None
     try:
         if kind in PRICE_PROVIDER_IDS:
             calc = calc_price(usage, model, provider_id=PRICE_PROVIDER_IDS[kind])
@@ -53,6 +72,7 @@ def price_usd(provider: ProviderSettings, model: str, usage: RequestUsage) -> fl
         else:
             return None
     except LookupError:
+        _UNPRICED.add(key)
         return None
     except Exception as exc:  # price data is informative; never fail a turn over it
         log.warning("pricing %s/%s failed: %s", provider.name, model, exc)
@@ -166,6 +186,8 @@ class UsageMeter(AbstractCapability[Any]):
     async def after_model_request(self, ctx: RunContext[Any], *,
                                   request_context: ModelRequestContext,
                                   response: ModelResponse) -> ModelResponse:
+        if not _prices_loaded:
+            await asyncio.to_thread(load_prices)
         usage = response.usage
         cost = price_usd(self.provider, response.model_name or self.model, usage)
         if cost is None and response.model_name and response.model_name != self.model:

@@ -50,7 +50,7 @@ async def test_pending_turn_round_trip_and_delete(db_path: Path) -> None:
                    ModelResponse(parts=[ToolCallPart("write_file", {"path": "a"}, "c1")])]
         turn = PendingTurn("s1", context, context, (
             PendingCall("c1", "write_file", {"path": "a"}, "medium", 2.0),), 2.0)
-        arc.save_pending(turn)
+        await arc.save_pending(turn)
         arc.answer_pending("s1", "c1", "deny", "no")
         got = await arc.load_pending("s1")
         assert got is not None and got.context == context and got.unsaved == context

@@ -152,9 +152,16 @@ class Archive:
         """Add one model request to the session's usage sums."""
         self._put(AddUsage(session_id, cost))
 
-    def save_pending(self, turn: PendingTurn) -> None:
-        """Keep a turn waiting for approvals (replaces the session's earlier one)."""
-        self._put(SavePending.of(turn))
+    async def save_pending(self, turn: PendingTurn) -> None:
+        """Keep a turn waiting for approvals (replaces the session's earlier one);
+        returns once it is committed.
+
+        The conversation is serialised in a worker thread (it can be long); the turn
+        waits meanwhile, so nothing changes it.
+        """
+        op = await asyncio.to_thread(SavePending.of, turn)
+        self._put(op)
+        await self.flush()
 
     def answer_pending(self, session_id: str, request_id: str, decision: str,
                        reason: str | None) -> None:

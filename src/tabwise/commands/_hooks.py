@@ -43,11 +43,10 @@ class ArchiveHooks(BridgeHooks):
         self.archive.add_usage(session_id, cost)
 
     async def pending_saved(self, turn: PendingTurn) -> None:
-        self.archive.save_pending(turn)
         # Durable before the approval request is shown (DESIGN §7). If saving fails the
         # turn still waits in memory; it just would not survive a restart.
         try:
-            await self.archive.flush()
+            await self.archive.save_pending(turn)
         except ArchiveError as exc:
             log.warning("session %s: the waiting approval was not saved: %s",
                         turn.session_id, exc)

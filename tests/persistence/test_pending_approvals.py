@@ -248,3 +248,49 @@ async def test_cancel_a_restored_request_and_answer_one_of_two(
         assert not (workdir / "three.txt").exists()
     finally:
         await core.stop()
+
+
+async def test_a_continued_turn_that_asks_again_survives_a_second_restart(
+        make_home: Callable[..., Path], fake_llm: FakeLLM, workdir: Path) -> None:
+    home = make_home()
+    core = await Tabwise.start(home)
+    sid = (await core.create_session(str(workdir), terminal=False))["session_id"]
+    fake_llm.script("m1", write_call("a.txt", "A", id="call_a"),
+                    write_call("b.txt", "B", id="call_b"), Reply(text="both written"))
+    waiting = asyncio.create_task(core.send_ai_prompt(sid, "write a then b"))
+    await wait_request(core, sid)
+    await core.stop()
+    await asyncio.gather(waiting, return_exceptions=True)
+
+    core = await Tabwise.start(home)
+    try:
+        sub = core.subscribe(sid)
+        await core.respond_to_tool_approval(sid, "call_a", "approve")
+        await collect_until(sub, lambda e: e.type == "tool_approval_request"
+                            and e.data["request_id"] == "call_b")
+    finally:
+        await core.stop()
+    assert (workdir / "a.txt").read_text() == "A"
+
+    core = await Tabwise.start(home)
+    try:
+        assert [p["request_id"] for p in await core.get_pending_approvals(sid)] == ["call_b"]
+        sub = core.subscribe(sid)
+        await core.respond_to_tool_approval(sid, "call_b", "approve")
+        events = await collect_until(sub, terminal)
+        assert events[-1].type == "completed"
+        assert events[-1].data["response"] == "both written"
+        assert (workdir / "b.txt").read_text() == "B"
+        # One turn: prompt, call a, result a, call b, result b, answer.
+        assert await core.get_ai_conversation_length(sid) == 6
+        tools = [m for m in fake_llm.requests_for("m1")[-1].messages if m["role"] == "tool"]
+        assert [m["tool_call_id"] for m in tools] == ["call_a", "call_b"]
+    finally:
+        await core.stop()
+    core = await Tabwise.start(home)
+    try:
+        assert await core.get_ai_conversation_length(sid) == 6
+        assert core.archive is not None
+        assert len(await core.archive.load_transcript(sid)) == 6
+    finally:
+        await core.stop()

@@ -79,6 +79,9 @@ class BridgeHooks:
     def pending_dropped(self, session_id: str) -> None:
         """The session's waiting turn goes on in memory (or was cancelled)."""
 
+    async def flush(self) -> None:
+        """Return once everything reported so far is durable."""
+
 
 class AgentBridge:
     """Per-session agent state. Created by :class:`~tabwise.agent.AiState`."""
@@ -294,6 +297,13 @@ class AgentBridge:
             self._waiting = None
             self.hooks.pending_dropped(self.session_id)
 
+    async def settle(self) -> None:
+        """Every call is answered: forget the saved turn durably before any tool runs,
+        so a crash from here on can lose the turn but never run a tool twice."""
+        if self._waiting is not None:
+            self.release()
+            await self.hooks.flush()
+
     def resume(self, turn: PendingTurn) -> None:
         """Ask again about a turn saved by an earlier process, and continue it once
         answered. The tab is busy meanwhile, as while any turn waits."""
@@ -327,7 +337,7 @@ class AgentBridge:
                                                    c.decision, c.reason))
                     for c in turn.calls if c.decision is not None]
         asked = await asyncio.gather(*(self._ask_again(pa) for pa in opened.values()))
-        self.release()
+        await self.settle()
         deps = TurnDeps(self, carry=list(turn.unsaved), compacted=turn.compacted)
         results = results_for([*answered, *asked], deps)
         return await self._drive(None, list(turn.context), deps, results)

@@ -3,8 +3,8 @@
 While a turn waits for the user, the conversation up to and including the model's tool
 calls is saved with the calls waiting for an answer (a :class:`PendingTurn`), before
 the ``tool_approval_request`` event goes out. Each answer is saved as it is given; once
-every call of the batch is answered the record is dropped and the run goes on in
-memory, so a tool runs at most once whatever happens.
+every call of the batch is answered the record is dropped, durably, before any tool
+runs, and the run goes on in memory: a tool runs at most once whatever happens.
 
 Quitting (or a crash) leaves the record. When the tab is restored the calls still
 unanswered are asked again; once they are answered the turn continues from the saved
@@ -53,10 +53,6 @@ class PendingCall:
     created_at: float
     decision: str | None = None  # approve | deny | always_allow | timeout, once answered
     reason: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"request_id": self.request_id, "tool_name": self.tool_name, "args": self.args,
-                "risk": self.risk, "created_at": self.created_at}
 
 
 @dataclass(frozen=True, slots=True)

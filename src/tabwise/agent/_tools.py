@@ -77,7 +77,7 @@ async def _approve(ctx: RunContext[TurnDeps],
         return call.tool_call_id, outcome
 
     outcomes = await asyncio.gather(*(one(c) for c in requests.approvals))
-    bridge.release()
+    await bridge.settle()
     return results_for(outcomes, ctx.deps)
 
 

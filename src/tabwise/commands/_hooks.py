@@ -57,3 +57,9 @@ class ArchiveHooks(BridgeHooks):
 
     def pending_dropped(self, session_id: str) -> None:
         self.archive.drop_pending(session_id)
+
+    async def flush(self) -> None:
+        try:
+            await self.archive.flush()
+        except ArchiveError as exc:  # already logged by the archive; the turn goes on
+            log.warning("the session archive could not save everything: %s", exc)

@@ -10,9 +10,11 @@ from genai_prices import Usage, calc_price
 
 from tabwise.commands import Tabwise
 from tabwise.errors import SessionNotFound
+from tabwise.server import start_server
 
 from fake_llm import FakeLLM, Reply, ToolCall
 from helpers import ai, collect_until, of_type, terminal
+from rpc_client import RpcClient, RpcError
 
 OPENAI_VIA_FAKE = """
 [ai.openai]
@@ -116,3 +118,31 @@ async def test_priced_model_tool_steps_compaction_and_restart(
 async def test_usage_of_an_unknown_session(core: Tabwise) -> None:
     with pytest.raises(SessionNotFound):
         await core.get_session_usage("nope")
+
+
+async def test_usage_over_json_rpc(core: Tabwise, fake_llm: FakeLLM, workdir: Path) -> None:
+    server = await start_server(core, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    client = await RpcClient.connect(f"ws://127.0.0.1:{port}/rpc",
+                                     core.paths.token_file.read_text().strip())
+    try:
+        sid = (await client.call("create_session", working_directory=str(workdir),
+                                 terminal=False))["session_id"]
+        await client.call("subscribe_events", session_id=sid)
+        fake_llm.script("m1", reply("hi", 40, 4))
+        await client.call("send_ai_prompt", session_id=sid, prompt="hello")
+        done = await client.next_event(lambda e: e["type"] == "completed")
+        assert "cost_usd" in done and done["cost_usd"] is None
+        usage = await client.call("get_session_usage", session_id=sid)
+        assert (usage["input_tokens"], usage["output_tokens"], usage["requests"]) == (40, 4, 1)
+        assert usage["cost_usd"] is None
+        try:
+            await client.call("get_session_usage", session_id="missing")
+        except RpcError as exc:
+            assert exc.code == "session_not_found"
+        else:
+            raise AssertionError("expected session_not_found")
+    finally:
+        await client.close()
+        server.close()
+        await server.wait_closed()

@@ -55,6 +55,18 @@ def _when(ts: float | None) -> str:
     return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M") if ts else "-"
 
 
+def _spend(usage: dict[str, Any] | None) -> str:
+    """Tokens and cost of a session ("—": no price known for its model)."""
+    if not usage:
+        return "-"
+    tokens = int(usage["input_tokens"]) + int(usage["output_tokens"])
+    cost = usage.get("cost_usd")
+    if not usage.get("requests"):
+        return f"{tokens:,} tok"
+    money = "—" if cost is None else f"${cost:.4f}"
+    return f"{tokens:,} tok {money}"
+
+
 async def _sessions(args: argparse.Namespace) -> int:
     from .commands import Tabwise
 
@@ -74,7 +86,7 @@ async def _sessions(args: argparse.Namespace) -> int:
                 state = "closed" if r["closed"] else "open"
                 model = f"{cfg.get('provider')}/{cfg.get('model')}" if cfg else "-"
                 print(f"{r['session_id'][:12]}  {state:6}  {_when(r['updated_at'])}  "
-                      f"{model:32}  {r['name']}")
+                      f"{model:32}  {_spend(r.get('usage')):>22}  {r['name']}")
             return 0
         sid = await core.archive.resolve_prefix(args.id)
         if args.action == "show":
@@ -83,6 +95,10 @@ async def _sessions(args: argparse.Namespace) -> int:
             info: dict[str, Any] = core._row_info(row)
             for k, v in info.items():
                 print(f"{k}: {v}")
+            usage = await core.get_session_usage(sid)
+            print(f"usage: {_spend(usage)} ({usage['requests']} requests)")
+            for m in usage["by_model"]:
+                print(f"  {m['provider']}/{m['model']}: {_spend(m)}")
         elif args.action == "export":
             sys.stdout.write(await core.export_session(sid, args.format))
         elif args.action == "rm":

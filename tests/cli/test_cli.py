@@ -41,12 +41,18 @@ async def test_sessions_list_show_export_rm_by_prefix(make_home: Callable[..., P
     assert listed.returncode == 0
     assert sid[:12] in listed.stdout and "local2/m2" in listed.stdout
     assert closed[:12] not in listed.stdout
+    # Tokens and cost: m2 is a custom model without a price, so "—", not $0.
+    line = next(ln for ln in listed.stdout.splitlines() if ln.startswith(sid[:12]))
+    assert " tok —" in line and "$" not in line
     every = json.loads(tabwise("--home", str(home), "sessions", "list", "--all",
                                "--json").stdout)
     assert {r["session_id"] for r in every} == {sid, closed}
+    usage = next(r["usage"] for r in every if r["session_id"] == sid)
+    assert usage["requests"] == 1 and usage["cost_usd"] is None and usage["input_tokens"] > 0
 
     shown = tabwise("--home", str(home), "sessions", "show", sid[:8])
     assert shown.returncode == 0 and "first tab" in shown.stdout
+    assert "usage: " in shown.stdout and "local2/m2: " in shown.stdout
     md = tabwise("--home", str(home), "sessions", "export", sid[:8])
     assert "export me" in md.stdout and "echo: export me" in md.stdout
     js = json.loads(tabwise("--home", str(home), "sessions", "export", sid[:8],

@@ -15,6 +15,7 @@ from tabwise.tui.widgets import (
     TabBar,
     ToolCard,
 )
+from tabwise.tui.widgets._diff_view import DiffView
 
 from fake_llm import FakeLLM, Reply, ToolCall
 
@@ -219,3 +220,32 @@ async def test_an_approval_card_says_why_a_read_always_asks(
         card.focus()
         await pilot.press("n")
         await until(lambda: view.state == "idle")
+
+
+async def test_an_approval_pending_at_quit_is_back_after_restart(
+        make_app: Callable[..., TabwiseApp], home: Path, workdir: Path,
+        fake_llm: FakeLLM) -> None:
+    fake_llm.script("m1", Reply(tool_calls=[ToolCall(
+        "write_file", {"path": "kept.txt", "content": "kept\n"}, id="call_kept")]))
+    app = make_app(home)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app)
+        view = active_view(app)
+        await send(pilot, view, "write kept.txt")
+        await until(lambda: view.panel.timeline.query(ApprovalCard))
+        await pilot.press("f10")
+    assert not (workdir / "kept.txt").exists()
+
+    app = make_app(home)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app)
+        view = active_view(app)
+        await until(lambda: view.panel.timeline.pending_approvals, what="card back")
+        (card,) = view.panel.timeline.pending_approvals
+        assert card.request_id == "call_kept" and view.state == "awaiting_approval"
+        await until(lambda: bool(card.query_one(DiffView).lines), what="diff")
+        card.focus()
+        await pilot.press("y")
+        await until(lambda: view.state == "idle", what="turn completed")
+        assert (workdir / "kept.txt").read_text() == "kept\n"
+        assert card.resolved

@@ -5,8 +5,10 @@ from ._bridge import AgentBridge, BridgeHooks
 from ._compaction import Compaction, ContextGuard
 from ._context import ContextBudget, context_tokens, estimate_tokens, truncate_tool_outputs
 from ._errors import describe_failure
+from ._pending import PendingCall, PendingTurn
 from ._policy import READ_TOOLS, TOOL_NAMES, WRITE_TOOLS, decide, is_secret_path, risk_of
 from ._state import AiState
+from ._usage import ModelUsage, RequestCost, UsageLedger, usage_summary
 
 __all__ = [
     "READ_TOOLS",
@@ -21,7 +23,12 @@ __all__ = [
     "Compaction",
     "ContextBudget",
     "ContextGuard",
+    "ModelUsage",
     "PendingApproval",
+    "PendingCall",
+    "PendingTurn",
+    "RequestCost",
+    "UsageLedger",
     "context_tokens",
     "decide",
     "describe_failure",
@@ -29,4 +36,5 @@ __all__ = [
     "is_secret_path",
     "risk_of",
     "truncate_tool_outputs",
+    "usage_summary",
 ]

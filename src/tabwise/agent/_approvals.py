@@ -65,6 +65,9 @@ class Approvals:
         self._pending: dict[str, PendingApproval] = {}
         self._on_audit = on_audit
         self.tab_allowed: set[str] = set()
+        # Set when the app quits: a request cut short then is kept for the next start
+        # (DESIGN §7), not decided, so it is not audited as cancelled.
+        self.suspended = False
 
     def pending(self) -> list[PendingApproval]:
         return list(self._pending.values())
@@ -74,13 +77,25 @@ class Approvals:
         self._on_audit(AuditRecord(self.session_id, request_id, tool_name, args, decision,
                                    reason, time.time()))
 
-    async def ask(self, request_id: str, tool_name: str, args: dict[str, Any], risk: str,
-                  timeout: float, on_open: Callable[[PendingApproval], None], *,
-                  reasons: tuple[str, ...] = ()) -> ApprovalOutcome:
-        """Wait for the user's answer (or ``timeout`` seconds, which denies)."""
+    def open(self, request_id: str, tool_name: str, args: dict[str, Any], risk: str,
+             created_at: float | None = None, reasons: tuple[str, ...] = ()) -> PendingApproval:
+        """Register a request now (it is pending from here on); :meth:`ask` waits on it."""
         fut: asyncio.Future[ApprovalOutcome] = asyncio.get_running_loop().create_future()
-        pa = PendingApproval(request_id, tool_name, args, risk, time.time(), fut, reasons)
+        pa = PendingApproval(request_id, tool_name, args, risk, created_at or time.time(), fut,
+                             reasons)
         self._pending[request_id] = pa
+        return pa
+
+    async def ask(self, request_id: str, tool_name: str, args: dict[str, Any], risk: str,
+                  timeout: float, on_open: Callable[[PendingApproval], None],
+                  opened: PendingApproval | None = None,
+                  reasons: tuple[str, ...] = ()) -> ApprovalOutcome:
+        """Wait for the user's answer (or ``timeout`` seconds, which denies).
+
+        ``opened``: the request was registered earlier with :meth:`open` (it may have
+        been answered already)."""
+        pa = opened or self.open(request_id, tool_name, args, risk, reasons=reasons)
+        fut = pa.future
         on_open(pa)
         try:
             outcome = await asyncio.wait_for(asyncio.shield(fut), timeout)
@@ -91,7 +106,8 @@ class Approvals:
             )
         except asyncio.CancelledError:
             self._pending.pop(request_id, None)
-            self.record(request_id, tool_name, args, "cancelled", "The turn was cancelled.")
+            if not self.suspended:
+                self.record(request_id, tool_name, args, "cancelled", "The turn was cancelled.")
             raise
         finally:
             self._pending.pop(request_id, None)

@@ -31,6 +31,7 @@ from pydantic_ai.messages import (
     ThinkingPart,
     ThinkingPartDelta,
 )
+from pydantic_ai.tools import DeferredToolResults
 from pydantic_ai.usage import UsageLimits
 
 from ..errors import ProviderError, SessionBusy, TurnCancelled
@@ -42,7 +43,9 @@ from ._compaction import CompactionFailed, ContextGuard, ContextOverflow, run_co
 from ._context import ContextBudget
 from ._errors import describe_failure
 from ._instructions import RulesWatcher
+from ._pending import PendingTurn, results_for
 from ._tools import AGENT, TurnDeps
+from ._usage import RequestCost, TurnCost, UsageLedger, UsageMeter
 from .toolkit import CommandTracker, SecretRules
 
 T = TypeVar("T")
@@ -64,6 +67,22 @@ class BridgeHooks:
 
     def audit(self, record: AuditRecord) -> None:
         """A tool call was approved, denied or auto-approved."""
+
+    def usage_recorded(self, session_id: str, cost: RequestCost) -> None:
+        """One model request was made (and priced, if its price is known)."""
+
+    async def pending_saved(self, turn: PendingTurn) -> None:
+        """A turn waits for approvals; return only once that is durable."""
+
+    def pending_answered(self, session_id: str, request_id: str, decision: str,
+                         reason: str | None) -> None:
+        """One waiting call was answered."""
+
+    def pending_dropped(self, session_id: str) -> None:
+        """The session's waiting turn goes on in memory (or was cancelled)."""
+
+    async def flush(self) -> None:
+        """Return once everything reported so far is durable."""
 
 
 class AgentBridge:
@@ -91,6 +110,9 @@ class AgentBridge:
         self._turn: asyncio.Task[Any] | None = None
         self.state = "idle"  # idle | streaming | awaiting_approval | error
         self.closed = False
+        self.usage = UsageLedger()
+        self._turn_cost = TurnCost()
+        self._waiting: PendingTurn | None = None  # the saved turn while approvals wait
         if self.history:
             self.context.observe(self.history)
 
@@ -191,6 +213,7 @@ class AgentBridge:
             return False
         assert self._turn is not None
         self.approvals.deny_all("The turn was cancelled.")
+        self.release()
         self._turn.cancel()
         return True
 
@@ -198,10 +221,20 @@ class AgentBridge:
         if self._turn is not None:
             await asyncio.wait([self._turn])
 
-    async def shutdown(self) -> None:
+    async def shutdown(self, *, keep_pending: bool = False) -> None:
         """Cancel the turn, deny pending approvals, stop every process the tab's commands
-        started (background ones too); idempotent."""
-        self.cancel()
+        started (background ones too); idempotent.
+
+        With ``keep_pending`` (the app quits) approvals are not denied: the saved
+        waiting turn stays for the next start (DESIGN §7).
+        """
+        if keep_pending:
+            self.approvals.suspended = True
+            if self.busy:
+                assert self._turn is not None
+                self._turn.cancel()
+        else:
+            self.cancel()
         await self.wait_idle()
         self.rules.close()
         self.closed = True
@@ -254,46 +287,132 @@ class AgentBridge:
         self.report_usage(done.tokens_after)
         return done.stats()
 
+    # -- usage -----------------------------------------------------------------------
+
+    def meter(self, built: BuiltModel | None = None) -> UsageMeter:
+        """A capability that meters one run's model requests for this tab."""
+        b = built or self._built
+        return UsageMeter(b.provider_settings, b.model_name, self._record_usage)
+
+    def _record_usage(self, cost: RequestCost) -> None:
+        self.usage.add(cost)
+        self._turn_cost.add(cost)
+        self.hooks.usage_recorded(self.session_id, cost)
+
+    # -- approvals that survive a restart (see _pending) --------------------------------
+
+    async def hold(self, turn: PendingTurn) -> None:
+        """Save the turn that now waits for approvals; returns once it is durable."""
+        self._waiting = turn
+        await self.hooks.pending_saved(turn)
+
+    def release(self) -> None:
+        """The waiting turn's calls are all answered (or the turn is cancelled)."""
+        if self._waiting is not None:
+            self._waiting = None
+            self.hooks.pending_dropped(self.session_id)
+
+    async def settle(self) -> None:
+        """Every call is answered: forget the saved turn durably before any tool runs,
+        so a crash from here on can lose the turn but never run a tool twice."""
+        if self._waiting is not None:
+            self.release()
+            await self.hooks.flush()
+
+    def resume(self, turn: PendingTurn) -> None:
+        """Ask again about a turn saved by an earlier process, and continue it once
+        answered. The tab is busy meanwhile, as while any turn waits."""
+        if self.busy:
+            raise SessionBusy(self.session_id)
+        self._waiting = turn
+        # Pending at once (for get_pending_approvals), before the task first runs.
+        opened = {c.request_id: self.approvals.open(c.request_id, c.tool_name, c.args, c.risk,
+                                                    c.created_at, c.reasons)
+                  for c in turn.calls if c.decision is None}
+        self.state = "awaiting_approval"
+        task = asyncio.create_task(self._resume(turn, opened),
+                                   name=f"resume-{self.session_id}")
+        task.add_done_callback(self._resume_done)
+        self._turn = task
+
+    def _resume_done(self, task: asyncio.Task[Any]) -> None:
+        # A continued turn has no caller: its failure was published as an `error` event.
+        if not task.cancelled():
+            task.exception()
+        elif self.state == "awaiting_approval":
+            # Cancelled before the turn went on (no `started` yet, maybe before the task
+            # ever ran): front ends still learn the questions are gone. Quitting keeps
+            # them, silently.
+            self.state = "idle"
+            if not self.approvals.suspended:
+                self.publish("cancelled", turn_id=None)
+
+    async def _resume(self, turn: PendingTurn, opened: dict[str, PendingApproval]) -> str:
+        answered = [(c.request_id, ApprovalOutcome(c.decision not in ("deny", "timeout"),
+                                                   c.decision, c.reason))
+                    for c in turn.calls if c.decision is not None]
+        asked = await asyncio.gather(*(self._ask_again(pa) for pa in opened.values()))
+        await self.settle()
+        deps = TurnDeps(self, carry=list(turn.unsaved), compacted=turn.compacted)
+        results = results_for([*answered, *asked], deps)
+        return await self._drive(None, list(turn.context), deps, results)
+
+    async def _ask_again(self, pa: PendingApproval) -> tuple[str, ApprovalOutcome]:
+        outcome = await self.ask_approval(pa.request_id, pa.tool_name, pa.args, pa.risk, pa)
+        return pa.request_id, outcome
+
     async def ask_approval(self, request_id: str, tool_name: str, args: dict[str, Any],
-                           risk: str, reasons: tuple[str, ...] = ()) -> ApprovalOutcome:
-        def opened(pa: PendingApproval) -> None:
+                           risk: str, opened: PendingApproval | None = None,
+                           reasons: tuple[str, ...] = ()) -> ApprovalOutcome:
+        def on_open(pa: PendingApproval) -> None:
             self.state = "awaiting_approval"
             self.publish("tool_approval_request", request_id=request_id, tool_name=tool_name,
-                         args=args, risk=risk, reasons=list(reasons))
+                         args=args, risk=risk, reasons=list(pa.reasons),
+                         working_directory=str(self.working_directory))
 
         outcome = await self.approvals.ask(
             request_id, tool_name, args, risk, self._settings.agent.approval_timeout_seconds,
-            opened, reasons=reasons)
+            on_open, opened, reasons=reasons)
         if not self.approvals.pending():
             self.state = "streaming"
+        if self._waiting is not None and outcome.decision != "cancelled":
+            self._waiting = self._waiting.answered(request_id, outcome.decision, outcome.reason)
+            self.hooks.pending_answered(self.session_id, request_id, outcome.decision,
+                                        outcome.reason)
         if not outcome.approved:
             self.publish("tool_denied", request_id=request_id, tool_name=tool_name,
                          reason=outcome.reason or outcome.decision)
         return outcome
 
     async def _run_turn(self, text: str, context: str | None) -> str:
+        prompt = text if not context else (
+            f"{text}\n\n<terminal_context>\n(the shell is in {self.working_directory})\n"
+            f"{context}\n</terminal_context>")
+        return await self._drive(prompt, list(self.history), TurnDeps(self))
+
+    async def _drive(self, prompt: str | None, history: list[ModelMessage], deps: TurnDeps,
+                     deferred: DeferredToolResults | None = None) -> str:
+        """One run of a turn: a new prompt, or (``deferred``) a saved turn continued."""
         turn_id = uuid.uuid4().hex[:12]
         built = self._built
         self.publish("started", turn_id=turn_id, provider=built.provider,
                      model=built.model_name)
         self.state = "streaming"
+        self._turn_cost = TurnCost()
         started = time.perf_counter()
-        deps = TurnDeps(self)
-        guard = ContextGuard(self, built)
-        prompt = text if not context else (
-            f"{text}\n\n<terminal_context>\n(the shell is in {self.working_directory})\n"
-            f"{context}\n</terminal_context>")
+        guard = deps.guard = ContextGuard(self, built)
         try:
             result = await AGENT.run(
                 prompt,
                 model=built.model,
-                message_history=list(self.history),
+                message_history=history,
+                deferred_tool_results=deferred,
                 deps=deps,
                 model_settings=built.settings,
                 usage_limits=UsageLimits(
                     request_limit=self._settings.agent.max_tool_iterations + 1),
                 event_stream_handler=self._stream_handler,
-                capabilities=[guard],
+                capabilities=[guard, self.meter(built)],
             )
         except asyncio.CancelledError:
             self.approvals.deny_all("The turn was cancelled.")
@@ -306,9 +425,10 @@ class AgentBridge:
             self.state = "error"
             self.publish("error", turn_id=turn_id, message=message, error_type=kind)
             raise ProviderError(message, kind) from exc
-        new = result.new_messages()
-        if guard.folded:
-            # The turn's own earlier steps were folded into a summary mid-turn: record
+        new = [*deps.carry, *result.new_messages()]
+        if guard.folded or deps.compacted or (deps.carry and guard.compacted):
+            # The turn's own earlier steps were folded into a summary mid-turn (or a
+            # continued turn's context is not the archived one plus this turn): record
             # them all, then say what is sent from now on.
             self.history = result.all_messages()
             self.hooks.messages_added(self.session_id, [*guard.folded, *new])
@@ -321,6 +441,7 @@ class AgentBridge:
         self.state = "idle"
         self.publish("completed", turn_id=turn_id, response=result.output,
                      input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
+                     cost_usd=self._turn_cost.rounded,
                      duration_ms=round((time.perf_counter() - started) * 1000, 1))
         self._publish_usage()
         return result.output
@@ -349,6 +470,7 @@ class AgentBridge:
                         args=call.args_as_dict())
             elif isinstance(ev, FunctionToolResultEvent):
                 ret = ev.part
+                ctx.deps.step_results[ret.tool_call_id] = ret
                 outcome = ctx.deps.outcomes.pop(ret.tool_call_id, None)
                 if outcome == "denied":
                     continue

@@ -270,8 +270,11 @@ class _Sizes:
 
 
 async def summarize(built: BuiltModel, older: Sequence[ModelMessage],
-                    budget: ContextBudget) -> str:
-    """Summarize ``older`` with the tab's own model (a rolling summary if it is long)."""
+                    budget: ContextBudget,
+                    capabilities: Sequence[AbstractCapability[Any]] = ()) -> str:
+    """Summarize ``older`` with the tab's own model (a rolling summary if it is long).
+
+    ``capabilities`` join each summary request (the tab's usage meter)."""
     sizes = _Sizes.for_budget(budget)
     words = sizes.summary_tokens * 3 // 4
     settings: ModelSettings = {**built.settings, "max_tokens": sizes.max_output}
@@ -285,7 +288,8 @@ async def summarize(built: BuiltModel, older: Sequence[ModelMessage],
         else:
             prompt = (f"Summarize this conversation in at most about {words} words:\n"
                       f"<conversation>\n{chunk}\n</conversation>")
-        result = await _SUMMARIZER.run(prompt, model=built.model, model_settings=settings)
+        result = await _SUMMARIZER.run(prompt, model=built.model, model_settings=settings,
+                                       capabilities=list(capabilities))
         summary = result.output.strip() or summary
     if not summary:
         raise UnexpectedModelBehavior("the model returned an empty summary")
@@ -324,7 +328,7 @@ async def run_compaction(bridge: AgentBridge, messages: Sequence[ModelMessage], 
     bridge.publish("compaction_started", trigger=trigger, tokens_before=plan.tokens_before,
                    messages_before=n)
     try:
-        summary = await summarize(built, plan.older, budget)
+        summary = await summarize(built, plan.older, budget, [bridge.meter(built)])
     except asyncio.CancelledError:
         bridge.publish("compaction_failed", trigger=trigger, error_type="cancelled",
                        message="Compaction was cancelled.")

@@ -78,12 +78,14 @@ class AiState:
                                   bridge.publish)
         return bridge
 
-    async def shutdown(self, session_id: str) -> bool:
-        """Stop and forget a session's agent; idempotent. True if there was one."""
+    async def shutdown(self, session_id: str, *, keep_pending: bool = False) -> bool:
+        """Stop and forget a session's agent; idempotent. True if there was one.
+
+        ``keep_pending``: the app quits; approvals stay pending for the next start."""
         bridge = self.bridges.pop(session_id, None)
         if bridge is None:
             return False
-        await bridge.shutdown()
+        await bridge.shutdown(keep_pending=keep_pending)
         return True
 
     def update_settings(self, settings: Settings) -> None:

@@ -15,13 +15,17 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic_ai import Agent, ApprovalRequired, RunContext
 from pydantic_ai.capabilities import HandleDeferredToolCalls
-from pydantic_ai.tools import DeferredToolRequests, DeferredToolResults, ToolDenied
+from pydantic_ai.messages import ModelMessage
+from pydantic_ai.tools import DeferredToolRequests, DeferredToolResults
 
 from . import toolkit
+from ._pending import results_for, snapshot_turn
 from ._policy import decide
 
 if TYPE_CHECKING:
+    from ._approvals import ApprovalOutcome
     from ._bridge import AgentBridge
+    from ._compaction import ContextGuard
 
 __all__ = ["AGENT", "TurnDeps"]
 
@@ -35,10 +39,20 @@ edits. Be concise; answer in Markdown.
 
 @dataclass(slots=True)
 class TurnDeps:
-    """Per-run dependencies: the tab's bridge and how each tool call ended."""
+    """Per-run dependencies: the tab's bridge and how each tool call ended.
+
+    ``guard`` is the run's context guard; ``carry`` the messages of this turn from an
+    earlier run (a turn continued after a restart) that the archive does not hold yet,
+    and ``compacted`` whether that earlier run compacted them; ``step_results`` the
+    results of tool calls seen so far (to save a waiting turn with them).
+    """
 
     bridge: AgentBridge
     outcomes: dict[str, str] = field(default_factory=dict)
+    guard: ContextGuard | None = None
+    carry: list[ModelMessage] = field(default_factory=list)
+    compacted: bool = False
+    step_results: dict[str, Any] = field(default_factory=dict)
 
     @property
     def cwd(self) -> Path:
@@ -47,28 +61,27 @@ class TurnDeps:
 
 async def _approve(ctx: RunContext[TurnDeps],
                    requests: DeferredToolRequests) -> DeferredToolResults:
-    """Ask the tab's user about every call that needs approval, all at once."""
+    """Ask the tab's user about every call that needs approval, all at once.
+
+    The waiting turn is saved first (durable before any request event goes out), so a
+    quit or crash while the user decides does not lose it (see ``_pending``).
+    """
     bridge = ctx.deps.bridge
-    results = DeferredToolResults()
+    meta = {c.tool_call_id: requests.metadata.get(c.tool_call_id, {})
+            for c in requests.approvals}
+    risks = {cid: m.get("risk", "medium") for cid, m in meta.items()}
+    reasons = {cid: tuple(m.get("reasons", ())) for cid, m in meta.items()}
+    await bridge.hold(snapshot_turn(ctx, requests, risks, reasons))
 
-    async def one(call: Any) -> None:
-        args = call.args_as_dict()
-        meta = requests.metadata.get(call.tool_call_id, {})
-        outcome = await bridge.ask_approval(call.tool_call_id, call.tool_name, args,
-                                            meta.get("risk", "medium"),
-                                            tuple(meta.get("reasons", ())))
-        if outcome.approved:
-            results.approvals[call.tool_call_id] = True
-            return
-        ctx.deps.outcomes[call.tool_call_id] = "denied"
-        reason = outcome.reason or "The user denied this tool call."
-        if outcome.decision == "deny":
-            reason = "The user denied this tool call" + (f": {outcome.reason}" if outcome.reason
-                                                         else ".")
-        results.approvals[call.tool_call_id] = ToolDenied(reason)
+    async def one(call: Any) -> tuple[str, ApprovalOutcome]:
+        outcome = await bridge.ask_approval(call.tool_call_id, call.tool_name,
+                                            call.args_as_dict(), risks[call.tool_call_id],
+                                            reasons=reasons[call.tool_call_id])
+        return call.tool_call_id, outcome
 
-    await asyncio.gather(*(one(c) for c in requests.approvals))
-    return results
+    outcomes = await asyncio.gather(*(one(c) for c in requests.approvals))
+    await bridge.settle()
+    return results_for(outcomes, ctx.deps)
 
 
 AGENT: Agent[TurnDeps, str] = Agent(

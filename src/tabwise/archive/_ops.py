@@ -10,6 +10,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
+from ._extra import ExtraOp
 from ._rows import SessionRow
 
 __all__ = [
@@ -96,7 +97,7 @@ class Stop:
 
 
 WriteOp = (CreateSession | UpdateSession | AppendMessages | ReplaceContext | AddAudit
-           | DeleteSession | PurgeClosed)
+           | DeleteSession | PurgeClosed | ExtraOp)
 Op = WriteOp | Flush | Stop
 
 
@@ -117,3 +118,5 @@ def describe(op: WriteOp) -> str:
             return f"delete_session({sid!r})"
         case PurgeClosed():
             return "purge_closed"
+        case ExtraOp():
+            return op.describe()

@@ -9,15 +9,18 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 from ..agent import AuditRecord
 from ._rows import SESSION_COLUMNS, SessionRow, session_from_sql
 from ._schema import connect
 
 __all__ = ["Reader"]
+
+T = TypeVar("T")
 
 _OPEN = (f"SELECT {SESSION_COLUMNS} FROM sessions WHERE closed_at IS NULL "
          "ORDER BY position, created_at LIMIT ?")
@@ -46,6 +49,11 @@ class Reader:
                 yield self._conn
             finally:
                 self._conn.execute("COMMIT")
+
+    def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(connection, *args)`` in one snapshot (reads of other modules)."""
+        with self._snapshot() as conn:
+            return fn(conn, *args)
 
     def sessions(self, include_closed: bool, limit: int | None) -> list[SessionRow]:
         with self._lock:

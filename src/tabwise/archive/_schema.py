@@ -115,7 +115,50 @@ def _v0_to_v1(conn: sqlite3.Connection) -> None:
         conn.execute("UPDATE sessions SET first_prompt = ? WHERE session_id = ?", (prompt, sid))
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v0_to_v1]
+# Usage and cost per provider/model, and the tool approvals a tab is waiting for with
+# the turn they belong to (DESIGN §4, §7; see _pending.py and _extra.py).
+SCHEMA_USAGE_PENDING: tuple[str, ...] = (
+    """CREATE TABLE usage (
+        session_id        TEXT NOT NULL,
+        provider          TEXT NOT NULL,
+        model             TEXT NOT NULL,
+        input_tokens      INTEGER NOT NULL DEFAULT 0,
+        output_tokens     INTEGER NOT NULL DEFAULT 0,
+        requests          INTEGER NOT NULL DEFAULT 0,
+        cost_usd          REAL,
+        unpriced_requests INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (session_id, provider, model)
+    )""",
+    # One waiting turn per session at most (one turn at a time): the conversation up to
+    # and including the model's tool calls, to continue it from.
+    """CREATE TABLE pending_turns (
+        session_id TEXT PRIMARY KEY,
+        context    BLOB NOT NULL,
+        unsaved    BLOB NOT NULL,
+        created_at REAL NOT NULL,
+        compacted  INTEGER NOT NULL DEFAULT 0
+    )""",
+    """CREATE TABLE pending_approvals (
+        session_id TEXT NOT NULL,
+        request_id TEXT NOT NULL,
+        position   INTEGER NOT NULL,
+        tool_name  TEXT NOT NULL,
+        args       TEXT NOT NULL,
+        risk       TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        decision   TEXT,
+        reason     TEXT,
+        PRIMARY KEY (session_id, request_id)
+    )""",
+)
+
+
+def _add_usage_and_pending(conn: sqlite3.Connection) -> None:
+    for statement in SCHEMA_USAGE_PENDING:
+        conn.execute(statement)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v0_to_v1, _add_usage_and_pending]
 CURRENT_VERSION = len(MIGRATIONS)
 
 

@@ -13,10 +13,19 @@ from typing import Any, TypeVar
 import pydantic
 from pydantic_ai.messages import ModelMessage
 
-from ..agent import AuditRecord
+from ..agent import AuditRecord, ModelUsage, PendingTurn, RequestCost
 from ..errors import ArchiveError
 from ._codec import dump_messages, first_prompt, load_messages, warm_up
 from ._errors import AmbiguousSessionPrefix, UnknownSessionPrefix
+from ._extra import (
+    AddUsage,
+    AnswerPending,
+    DropPending,
+    SavePending,
+    read_pending,
+    read_usage,
+    read_usage_all,
+)
 from ._ops import (
     AddAudit,
     AppendMessages,
@@ -139,6 +148,30 @@ class Archive:
         """Remove a session with its messages and audit."""
         self._put(DeleteSession(session_id))
 
+    def add_usage(self, session_id: str, cost: RequestCost) -> None:
+        """Add one model request to the session's usage sums."""
+        self._put(AddUsage(session_id, cost))
+
+    async def save_pending(self, turn: PendingTurn) -> None:
+        """Keep a turn waiting for approvals (replaces the session's earlier one);
+        returns once it is committed.
+
+        The conversation is serialised in a worker thread (it can be long); the turn
+        waits meanwhile, so nothing changes it.
+        """
+        op = await asyncio.to_thread(SavePending.of, turn)
+        self._put(op)
+        await self.flush()
+
+    def answer_pending(self, session_id: str, request_id: str, decision: str,
+                       reason: str | None) -> None:
+        """Record the answer to one waiting call."""
+        self._put(AnswerPending(session_id, request_id, decision, reason))
+
+    def drop_pending(self, session_id: str) -> None:
+        """Forget the session's waiting turn (answered or cancelled)."""
+        self._put(DropPending(session_id))
+
     async def flush(self) -> None:
         """Wait until everything queued so far is committed.
 
@@ -214,6 +247,24 @@ class Archive:
             raise ArchiveError(
                 f"The archived messages of session {session_id!r} are not valid pydantic-ai "
                 f"messages ({exc.error_count()} errors); export or delete the session."
+            ) from exc
+
+    async def load_usage(self, session_id: str) -> list[ModelUsage]:
+        """The session's usage sums per provider/model."""
+        return await self._read(self._reader.run, read_usage, session_id)
+
+    async def load_usage_all(self) -> dict[str, list[ModelUsage]]:
+        """Every session's usage sums, by session id."""
+        return await self._read(self._reader.run, read_usage_all)
+
+    async def load_pending(self, session_id: str) -> PendingTurn | None:
+        """The session's turn waiting for approvals, if it has one."""
+        try:
+            return await self._read(self._reader.run, read_pending, session_id)
+        except pydantic.ValidationError as exc:
+            raise ArchiveError(
+                f"The saved approval request of session {session_id!r} is not valid "
+                f"({exc.error_count()} errors); it cannot be continued."
             ) from exc
 
     async def load_audit(self, session_id: str) -> list[AuditRecord]:

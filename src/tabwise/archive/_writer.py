@@ -18,6 +18,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import ArchiveError
+from ._extra import DELETE_SESSION as _DELETE_EXTRA
+from ._extra import ExtraOp
 from ._ops import (
     AddAudit,
     AppendMessages,
@@ -47,6 +49,7 @@ MAX_BATCH = 2000
 BUSY_RETRIES = 2
 
 _DELETE_SESSION = (
+    *_DELETE_EXTRA,
     "DELETE FROM messages WHERE session_id = ?",
     "DELETE FROM context_messages WHERE session_id = ?",
     "DELETE FROM approvals WHERE session_id = ?",
@@ -245,6 +248,11 @@ class Writer:
                     " reason, ts) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (op.session_id, op.request_id, op.tool_name, op.args_json, op.decision,
                      op.reason, op.ts))
+            case ExtraOp():
+                if self._seq(op.session_id) is None:
+                    self._orphan(op)
+                    return
+                op.apply(conn)
             case DeleteSession(session_id=sid):
                 for statement in _DELETE_SESSION:
                     conn.execute(statement, (sid,))

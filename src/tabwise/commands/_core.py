@@ -14,7 +14,7 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..agent import AgentBridge, AiState, BridgeHooks
+from ..agent import AgentBridge, AiState, BridgeHooks, usage_summary
 from ..errors import InvalidParams, SessionNotFound, TabwiseError
 from ..events import EventBus, Subscription
 from ..providers import ProviderRegistry
@@ -111,8 +111,9 @@ class Tabwise:
 
     async def stop(self) -> None:
         """Stop every agent and shell; open sessions stay open in the archive."""
-        await asyncio.gather(*(self.ai.shutdown(sid) for sid in list(self.ai.bridges)),
-                             return_exceptions=True)
+        # Not a shutdown of the tabs: approvals they wait for stay for the next start.
+        await asyncio.gather(*(self.ai.shutdown(sid, keep_pending=True)
+                               for sid in list(self.ai.bridges)), return_exceptions=True)
         await asyncio.gather(*(s.pty.close() for s in self.sessions.values() if s.pty),
                              return_exceptions=True)
         self.sessions.clear()
@@ -230,9 +231,15 @@ class Tabwise:
             raise InvalidParams("limit must be a non-negative integer.")
         live = sorted(self.sessions.values(), key=lambda s: s.position)
         out = [self._info(s) for s in live]
+        usage = {}
         if self.archive is not None:
             rows = await self.archive.list_sessions(include_closed=include_closed, limit=None)
             out += [self._row_info(r) for r in rows if r.session_id not in self.sessions]
+            usage = await self.archive.load_usage_all()
+        for info in out:  # tokens and cost so far, for the sessions browser and CLI
+            bridge = self.ai.bridges.get(info["session_id"]) if info["live"] else None
+            info["usage"] = (bridge.usage.summary() if bridge is not None
+                             else usage_summary(usage.get(info["session_id"], [])))
         return out[:limit] if limit is not None else out
 
     def _row_info(self, r: SessionRow) -> dict[str, Any]:
@@ -289,6 +296,10 @@ class Tabwise:
         bridge = self.ai.bridges.get(session_id)
         if bridge is not None:
             bridge.approvals.tab_allowed.update(row.always_allow)
+            bridge.usage.seed(await self.archive.load_usage(session_id))
+            pending = await self.archive.load_pending(session_id)
+            if pending is not None:  # asked again; answering continues the turn
+                bridge.resume(pending)
         if row.closed_at is not None:
             self.archive.update_session(session_id, closed_at=None, updated_at=time.time(),
                                         position=s.position)
@@ -432,7 +443,10 @@ class Tabwise:
         return len(self._bridge(session_id).history)
 
     async def get_pending_approvals(self, session_id: str) -> list[dict[str, Any]]:
-        return [p.to_dict() for p in self._bridge(session_id).approvals.pending()]
+        bridge = self._bridge(session_id)
+        # Where the call would run: relative paths and commands are the tab's directory.
+        cwd = str(bridge.working_directory)
+        return [{**p.to_dict(), "working_directory": cwd} for p in bridge.approvals.pending()]
 
     async def respond_to_tool_approval(self, session_id: str, request_id: str, decision: str,
                                        reason: str | None = None) -> bool:
@@ -442,6 +456,19 @@ class Tabwise:
             self.archive.update_session(
                 session_id, always_allow=tuple(sorted(bridge.approvals.tab_allowed)))
         return True
+
+    async def get_session_usage(self, session_id: str) -> dict[str, Any]:
+        """Tokens, requests and cost over the tab's whole life (compaction included,
+        across restarts); ``cost_usd`` is null when no price is known."""
+        if not isinstance(session_id, str):
+            raise InvalidParams("session_id must be a string.")
+        bridge = self.ai.bridges.get(session_id) if session_id in self.sessions else None
+        if bridge is not None:
+            return bridge.usage.summary()
+        if self.archive is not None and await self.archive.get_session(session_id):
+            return usage_summary(await self.archive.load_usage(session_id))
+        self._session(session_id)
+        return usage_summary([])
 
     async def get_context_usage(self, session_id: str) -> dict[str, Any]:
         return self._bridge(session_id).context.to_dict()

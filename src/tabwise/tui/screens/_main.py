@@ -15,6 +15,7 @@ from textual.widgets import ContentSwitcher
 from ...errors import TabwiseError
 from ...events import DELTA_TYPES, Event
 from ..widgets import AgentPanel, ApprovalCard, SessionView, StatusBar, TabBar, TerminalView
+from ..widgets._status_bar import format_spend
 from ._palette import TabwiseCommands
 from ._tab_commands import TabCommands
 
@@ -26,6 +27,9 @@ __all__ = ["MainScreen"]
 EARLY_LIMIT = 500  # events kept for a tab whose view is not mounted yet
 NARROW_WIDTH = 110  # below this the agent panel goes under the terminal
 
+
+# Events after which a tab's usage has grown (every model request ends in one of them).
+SPEND_TYPES = frozenset({"completed", "compaction_completed", "error", "cancelled"})
 
 class MainScreen(TabCommands, Screen[None]):
     """Tabs, each a live shell and an agent. Owns the tab order and routes core events
@@ -124,6 +128,13 @@ class MainScreen(TabCommands, Screen[None]):
         self._greet(view, providers)
         for ev in self._early.pop(sid, []):
             view.apply_event(ev, active=False)
+        if bridge is not None:
+            view.spend = await core.get_session_usage(sid)
+            # A restored tab still waiting for an answer shows its question again.
+            for p in await core.get_pending_approvals(sid):
+                view.panel.timeline.approval_request(p["request_id"], p["tool_name"],
+                                                     p["args"], p["risk"],
+                                                     p.get("working_directory"))
         if activate:
             await self.activate(sid)
         else:
@@ -230,7 +241,21 @@ class MainScreen(TabCommands, Screen[None]):
                     early.append(ev)
             return
         view.apply_event(ev, active=ev.session_id == self.active_id)
+        if ev.type in SPEND_TYPES:
+            self.refresh_spend(ev.session_id)
         if ev.type not in DELTA_TYPES:
+            self.refresh_chrome()
+
+    @work(group="spend", exclusive=False)
+    async def refresh_spend(self, sid: str) -> None:
+        """Re-read a tab's tokens and cost after requests were made."""
+        try:
+            spend = await self.core.get_session_usage(sid)
+        except TabwiseError:
+            return
+        view = self.views.get(sid)
+        if view is not None:
+            view.spend = spend
             self.refresh_chrome()
 
     def refresh_chrome(self) -> None:
@@ -245,6 +270,7 @@ class MainScreen(TabCommands, Screen[None]):
         status.model = view.model_label
         usage = view.usage or {}
         status.utilization = usage.get("utilization") if view.has_agent else None
+        status.spend = format_spend(view.spend) if view.has_agent else ""
         status.tooltip = (f"context: {usage.get('used_tokens')} of {usage.get('max_tokens')} "
                           "tokens") if usage and view.has_agent else None
         status.working_directory = _short_path(view.working_directory)

@@ -14,6 +14,8 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from ..widgets._status_bar import format_spend
+
 __all__ = ["SessionsBrowser", "describe_session"]
 
 
@@ -33,6 +35,9 @@ def describe_session(info: dict[str, Any]) -> Content:
         first = first[:89] + "…"
     head = Content(f"{info.get('name') or info['session_id'][:12]}").stylize("bold")
     meta = Content(f"  [{state}]  {model}  ·  created {created}  ·  updated {updated}")
+    spend = format_spend(info.get("usage"))
+    if spend:
+        meta += Content(f"  ·  {spend}")
     tail = Content("\n    " + (first or "(no prompts)")).stylize("dim")
     return head + meta + tail
 

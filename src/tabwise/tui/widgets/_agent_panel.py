@@ -139,6 +139,7 @@ class AgentPanel(Vertical):
         elif kind == "tool_approval_request":
             card = t.approval_request(d.get("request_id", ""), d.get("tool_name", "?"),
                                       d.get("args") or {}, d.get("risk", ""),
+                                      d.get("working_directory"),
                                       tuple(d.get("reasons") or ()))
             if self.prompt.has_focus and not self.prompt.text:
                 self.call_after_refresh(card.focus)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -13,14 +14,18 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, Static
 
+from ._diff_view import DiffView, preview
+
 __all__ = ["ApprovalCard"]
 
 ARGS_LIMIT = 1500
 
 
 class ApprovalCard(Vertical, can_focus=True):
-    """Asks whether the agent may run a tool: shows the tool, its risk and arguments,
-    and three answers. Focus it and press a key, or click a button.
+    """Asks whether the agent may run a tool: shows the tool, its risk and what it would
+    do (a diff for file writes and edits, the command and directory for commands, else
+    the raw arguments), and three answers. Focus it and press a key, or click a button;
+    ``r`` switches between the preview and the raw arguments.
 
     Posts :class:`ApprovalCard.Decided`; the screen answers the core and then calls
     :meth:`resolve` (also called when the request ends another way: timeout, cancel).
@@ -50,6 +55,7 @@ class ApprovalCard(Vertical, can_focus=True):
         Binding("y", "decide('approve')", "Approve"),
         Binding("n", "decide('deny')", "Deny"),
         Binding("a", "decide('always_allow')", "Always allow (this tab)"),
+        Binding("r", "toggle_raw", "Show raw args"),
     ]
     """
     | Key(s) | Description |
@@ -57,10 +63,13 @@ class ApprovalCard(Vertical, can_focus=True):
     | y | Approve this call. |
     | n | Deny this call. |
     | a | Approve, and always allow this tool in this tab. |
+    | r | Show the raw arguments instead of the diff (and back). |
     """
 
     resolved: reactive[str] = reactive("")
     """"" while waiting, else what happened (approved, denied, ...)."""
+    raw: reactive[bool] = reactive(False)
+    """Show the raw arguments rather than the preview."""
 
     class Decided(Message):
         """The user answered the request."""
@@ -75,7 +84,9 @@ class ApprovalCard(Vertical, can_focus=True):
             return self.card
 
     def __init__(self, session_id: str, request_id: str, tool_name: str,
-                 args: dict[str, Any], risk: str, reasons: tuple[str, ...] = ()) -> None:
+                 args: dict[str, Any], risk: str, *,
+                 working_directory: str | None = None,
+                 reasons: tuple[str, ...] = ()) -> None:
         super().__init__()
         self.reasons = reasons  # why the policy asks whatever the settings say
         self.session_id = session_id
@@ -83,6 +94,8 @@ class ApprovalCard(Vertical, can_focus=True):
         self.tool_name = tool_name
         self.args = args
         self.risk = risk
+        self.working_directory = working_directory
+        self.has_preview = tool_name in ("write_file", "edit_file", "run_command")
 
     def compose(self) -> ComposeResult:
         text = json.dumps(self.args, indent=2, ensure_ascii=False)
@@ -93,13 +106,47 @@ class ApprovalCard(Vertical, can_focus=True):
         if self.reasons:
             yield Static(Content("Always asks: " + "; ".join(self.reasons)),
                          classes="approval-card--reasons")
-        yield Static(Content(text), classes="approval-card--args")
+        diff = DiffView(classes="approval-card--diff")
+        diff.display = self.has_preview
+        yield diff
+        raw = Static(Content(text), classes="approval-card--args")
+        raw.display = not self.has_preview
+        yield raw
         with Horizontal():
             yield Button("Approve (y)", id="approve", variant="success", compact=True)
             yield Button("Deny (n)", id="deny", variant="error", compact=True)
             yield Button("Always (a)", id="always_allow", variant="warning",
                          compact=True, tooltip="Approve, and always allow this tool in "
                                                "this tab")
+
+    def on_mount(self) -> None:
+        if self.has_preview:
+            self.border_subtitle = "r: raw args"
+            self.run_worker(self._load_preview(), group="preview", exit_on_error=False)
+
+    async def _load_preview(self) -> None:
+        # Reads the file on disk: in a thread, never on the event loop.
+        lines = await asyncio.to_thread(preview, self.tool_name, self.args,
+                                        self.working_directory)
+        if lines is None:
+            self.has_preview = False
+            self.border_subtitle = ""
+            self.raw = True
+            self._show_raw(True)
+            return
+        self.query_one(DiffView).lines = tuple(lines)
+
+    def action_toggle_raw(self) -> None:
+        if self.has_preview and not self.resolved:
+            self.raw = not self.raw
+
+    def watch_raw(self, raw: bool) -> None:
+        if self.is_mounted and not self.resolved:
+            self._show_raw(raw)
+
+    def _show_raw(self, raw: bool) -> None:
+        self.query_one(DiffView).display = not raw
+        self.query_one(".approval-card--args", Static).display = raw
 
     def action_decide(self, decision: str) -> None:
         if not self.resolved:
@@ -124,5 +171,7 @@ class ApprovalCard(Vertical, can_focus=True):
         for row in self.query(Horizontal):
             row.remove()
         self.query_one(".approval-card--args", Static).display = False
+        self.query_one(DiffView).display = False
+        self.border_subtitle = ""
         title = self.query_one(".approval-card--title", Static)
         title.update(Content(f"{self.tool_name}: {outcome}"))

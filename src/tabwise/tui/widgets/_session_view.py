@@ -59,6 +59,7 @@ class SessionView(Horizontal):
         self.state: str = status if self.has_agent else "no_model"
         self.usage: dict[str, Any] | None = usage
         self.rules: list[str] = list(info.get("instructions") or [])  # rules files in effect
+        self.spend: dict[str, Any] | None = None  # get_session_usage, kept by the screen
         self.unseen = False
         self.failed = False
         self.prefer_prompt = False  # which pane gets focus when the tab is shown

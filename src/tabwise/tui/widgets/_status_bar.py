@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
 
-__all__ = ["StatusBar"]
+__all__ = ["StatusBar", "format_spend"]
 
 STATE_LABELS = {
     "idle": "idle",
@@ -17,6 +19,30 @@ STATE_LABELS = {
 }
 GAUGE_CELLS = 8
 KEY_HINTS = "F1 commands  F2 model  F3 focus  F10 quit"
+
+
+def _tokens(n: int) -> str:
+    if n < 1000:
+        return str(n)
+    if n < 1_000_000:
+        return f"{n / 1000:.1f}k"
+    return f"{n / 1_000_000:.2f}M"
+
+
+def format_spend(usage: dict[str, Any] | None) -> str:
+    """``12.3k tok · $0.0123`` from a ``get_session_usage`` result; the cost is "—" when
+    no price is known (a custom or local model), and "$…+" when only part of it is."""
+    if not usage or not usage.get("requests"):
+        return ""  # nothing spent yet
+    tokens = _tokens(int(usage.get("input_tokens", 0)) + int(usage.get("output_tokens", 0)))
+    cost = usage.get("cost_usd")
+    if cost is None:
+        money = "—"
+    else:
+        money = f"${cost:.4f}" if cost < 1 else f"${cost:,.2f}"
+        if usage.get("unpriced_requests"):
+            money += "+"
+    return f"{tokens} tok · {money}"
 
 
 class StatusBar(Widget):
@@ -60,6 +86,8 @@ class StatusBar(Widget):
     state: reactive[str] = reactive("idle")
     """idle | streaming | awaiting_approval | error | no_model"""
     warning_threshold: reactive[float] = reactive(0.75)
+    spend: reactive[str] = reactive("")
+    """The tab's tokens and cost so far (see :func:`format_spend`; "" hides it)."""
 
     def render(self) -> Content:
         style = self.get_visual_style
@@ -70,6 +98,9 @@ class StatusBar(Widget):
         parts.append(sep)
         parts.append(self._gauge())
         parts.append(sep)
+        if self.spend:
+            parts.append(Content(self.spend).stylize(style("status-bar--dim")))
+            parts.append(sep)
         parts.append(Content(self.working_directory).stylize(style("status-bar--dim")))
         if self.rules:
             parts.append(Content(f" · {self.rules}").stylize(style("status-bar--dim")))

@@ -117,9 +117,14 @@ class Timeline(VerticalScroll, can_focus=False):
         self.resolve_approval(request_id, f"denied ({reason})" if reason else "denied")
 
     def approval_request(self, request_id: str, tool_name: str, args: dict[str, Any],
-                         risk: str, reasons: tuple[str, ...] = ()) -> ApprovalCard:
+                         risk: str, working_directory: str | None = None,
+                         reasons: tuple[str, ...] = ()) -> ApprovalCard:
+        existing = self._approvals.get(request_id)
+        if existing is not None and not existing.resolved:
+            return existing  # asked again (a restored tab): one card per request
         self._close_answer()
-        card = ApprovalCard(self.session_id, request_id, tool_name, args, risk, reasons)
+        card = ApprovalCard(self.session_id, request_id, tool_name, args, risk,
+                            working_directory=working_directory, reasons=reasons)
         self._approvals[request_id] = card
         self._add(card)
         return card

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..errors import SettingsInvalid
+from ._keys import parse_keys
 from ._model import (
     APPROVAL_MODES,
     BUILTIN_PROVIDERS,
@@ -229,6 +230,9 @@ def parse_settings(data: Mapping[str, Any], path: Path | None = None) -> Setting
                          "a whole number of lines from 0 to 1000000", 10000),
     )
     t.finish()
+
+    k = root.table("keys")
+    keys = parse_keys(k.data, f" in {path}" if path else "")
     root.finish()
 
     return Settings(
@@ -239,6 +243,7 @@ def parse_settings(data: Mapping[str, Any], path: Path | None = None) -> Setting
         context=context,
         sessions=sessions,
         terminal=terminal,
+        keys=keys,
         path=path,
         warnings=tuple(warnings),
     )

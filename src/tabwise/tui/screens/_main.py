@@ -8,13 +8,15 @@ from typing import TYPE_CHECKING, Any
 
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingsMap
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher
 
 from ...errors import TabwiseError
 from ...events import DELTA_TYPES, Event
+from ..terminal import KeyRouting
 from ..widgets import AgentPanel, ApprovalCard, SessionView, StatusBar, TabBar, TerminalView
+from ._keys import screen_bindings
 from ._palette import TabwiseCommands
 from ._tab_commands import TabCommands
 
@@ -52,11 +54,16 @@ class MainScreen(TabCommands, Screen[None]):
     | alt+w | Close the active tab. |
     | alt+1..9 | Go to tab 1..9. |
     | alt+left / alt+right | Previous / next tab. |
+    | ctrl+f12 | Leave the terminal (even from a full-screen program). |
+
+    These are the defaults: the screen's bindings are made from ``[keys]``.
     """
 
     def __init__(self, core: Tabwise, *, working_directory: str | None = None) -> None:
         super().__init__(id="main")
         self.core = core
+        self._bindings = BindingsMap(screen_bindings(core.settings.keys))
+        self.routing = KeyRouting.from_settings(core.settings.keys)
         self.working_directory = working_directory or os.getcwd()
         self.views: dict[str, SessionView] = {}
         self.order: list[str] = []
@@ -81,6 +88,18 @@ class MainScreen(TabCommands, Screen[None]):
     @property
     def active_view(self) -> SessionView | None:
         return self.views.get(self.active_id) if self.active_id else None
+
+    def running_programs(self, view: SessionView | None = None) -> list[tuple[str, str]]:
+        """``(tab name, program)`` for each tab (or just ``view``) whose terminal runs a
+        program other than its shell in the foreground: closing it would kill that."""
+        views = [view] if view is not None else [self.views[sid] for sid in self.order]
+        found = []
+        for v in views:
+            model = v.terminal.model
+            job = model.pty.foreground_job() if model is not None else None
+            if job:
+                found.append((v.name_, job))
+        return found
 
     # -- opening and closing tabs ----------------------------------------------------
 
@@ -117,7 +136,9 @@ class MainScreen(TabCommands, Screen[None]):
         view = SessionView(
             info, session.pty if session else None,
             history=list(bridge.history) if bridge else [],
-            usage=bridge.context.to_dict() if bridge else None)
+            usage=bridge.context.to_dict() if bridge else None,
+            scrollback=core.settings.terminal.scrollback)
+        view.terminal.routing = self.routing
         self.views[sid] = view
         self.order.append(sid)
         await self.query_one(ContentSwitcher).add_content(view)

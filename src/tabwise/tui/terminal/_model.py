@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from tabwise.pty import PtyProcess
 
-from ._avt import AvtEmulator
+from ._avt import DEFAULT_HISTORY, AvtEmulator
 from ._clock import FRAME_SECONDS, FrameClock
 from ._emulator import Emulator
 
@@ -52,9 +52,10 @@ class ModelUpdate:
 class TerminalModel:
     """A PTY's output rendered by an emulator, fed in frame-sized slices."""
 
-    def __init__(self, pty: PtyProcess, emulator: Emulator | None = None) -> None:
+    def __init__(self, pty: PtyProcess, emulator: Emulator | None = None, *,
+                 history: int = DEFAULT_HISTORY) -> None:
         self.pty = pty
-        self.emulator: Emulator = emulator or AvtEmulator(pty.rows, pty.cols)
+        self.emulator: Emulator = emulator or AvtEmulator(pty.rows, pty.cols, history=history)
         self.exit_code: int | None = None
         self.exited = False
         self.fed_bytes = 0  # output processed so far (for throughput figures)
@@ -76,11 +77,12 @@ class TerminalModel:
         _models[pty] = self
 
     @classmethod
-    def for_pty(cls, pty: PtyProcess) -> TerminalModel:
-        """The model already following ``pty``, or a new one (one per PTY, so a view
-        switching between PTYs finds each screen as it was)."""
+    def for_pty(cls, pty: PtyProcess, *, history: int = DEFAULT_HISTORY) -> TerminalModel:
+        """The model already following ``pty``, or a new one keeping ``history`` lines
+        of scrollback (one per PTY, so a view switching between PTYs finds each screen
+        as it was)."""
         model = _models.get(pty)
-        return model if model is not None and not model._closed else cls(pty)
+        return model if model is not None and not model._closed else cls(pty, history=history)
 
     @property
     def _clock(self) -> FrameClock:

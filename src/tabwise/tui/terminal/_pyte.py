@@ -15,7 +15,7 @@ from ._emulator import Color, Cursor, Pen, Run, ScannedEmulator
 
 __all__ = ["PyteEmulator"]
 
-DEFAULT_HISTORY = 5000
+DEFAULT_HISTORY = 10000
 
 _NAMED = ("black", "red", "green", "brown", "blue", "magenta", "cyan", "white")
 _NAME_TO_INDEX: dict[str, int] = {name: i for i, name in enumerate(_NAMED)}

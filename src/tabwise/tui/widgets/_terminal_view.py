@@ -9,7 +9,15 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from tabwise.pty import PtyProcess
-from tabwise.tui.terminal import RESERVED_KEYS, Cursor, StripPainter, TerminalModel, encode_key
+from tabwise.tui.terminal import (
+    DEFAULT_HISTORY,
+    DEFAULT_ROUTING,
+    Cursor,
+    KeyRouting,
+    StripPainter,
+    TerminalModel,
+    encode_key,
+)
 
 __all__ = ["TerminalView"]
 
@@ -25,8 +33,9 @@ class TerminalView(Widget, can_focus=True):
     model keeps listening while detached, so a background tab's screen stays current.
 
     Keys have no ``BINDINGS``: while focused, every key goes to the program except the
-    app's shortcuts (:data:`~tabwise.tui.terminal.RESERVED_KEYS`: F1, F2, F3, F10,
-    Alt+T, Alt+W, Alt+1..9, Alt+Left/Right), which bubble to the app. Shift+PageUp and
+    app's shortcuts (``routing``, from ``[keys]``: F1, F2, F3, F10, Alt+T, Alt+W,
+    Alt+1..9, Alt+Left/Right by default), which bubble to the app; while a full-screen
+    program (alternate screen) runs, only the escape chord does. Shift+PageUp and
     Shift+PageDown (and the mouse wheel outside full-screen programs) scroll the history;
     any key typed returns to the live screen.
     """
@@ -79,11 +88,15 @@ class TerminalView(Widget, can_focus=True):
         self,
         pty: PtyProcess | TerminalModel | None = None,
         *,
+        scrollback: int = DEFAULT_HISTORY,
+        routing: KeyRouting = DEFAULT_ROUTING,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
+        self.scrollback = scrollback  # history lines for models this view makes
+        self.routing = routing
         self._painter = StripPainter()
         self._model: TerminalModel | None = None
         self._lines: dict[int, Strip] = {}  # live screen rows already painted
@@ -127,7 +140,8 @@ class TerminalView(Widget, can_focus=True):
             self._model_changed()
             return current
         self.detach()
-        model = target if isinstance(target, TerminalModel) else TerminalModel.for_pty(target)
+        model = target if isinstance(target, TerminalModel) else TerminalModel.for_pty(
+            target, history=self.scrollback)
         self._model = model
         self._back = 0
         self._lines.clear()
@@ -250,12 +264,21 @@ class TerminalView(Widget, can_focus=True):
 
     # -- input -----------------------------------------------------------------------
 
+    def is_app_key(self, key: str) -> bool:
+        """Whether ``key`` goes to the app rather than to the program right now."""
+        model = self._model
+        full_screen = model is not None and model.emulator.in_alt_screen
+        return self.routing.is_app_key(key, full_screen=full_screen)
+
     def check_consume_key(self, key: str, character: str | None) -> bool:
-        return self._model is not None and encode_key(key, character) is not None
+        # Textual drops the app's (priority) bindings for keys a focused widget
+        # consumes: this is how a full-screen program gets F10 before the app does.
+        return (self._model is not None and not self.is_app_key(key)
+                and encode_key(key, character) is not None)
 
     async def _on_key(self, event: events.Key) -> None:
         model = self._model
-        if model is None or event.key in RESERVED_KEYS:
+        if model is None or self.is_app_key(event.key):
             return  # bubbles to the app's bindings
         if event.key in ("shift+pageup", "shift+pagedown"):
             page = max(1, self.size.height - 1)

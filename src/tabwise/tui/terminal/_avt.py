@@ -27,6 +27,7 @@ from avt._avt import Line, Vt
 from avt._avt import Pen as AvtPen
 
 from ._emulator import Color, Cursor, Pen, Run, ScannedEmulator
+from ._width import fit_cells
 
 __all__ = ["DEFAULT_HISTORY", "AvtEmulator"]
 
@@ -111,21 +112,30 @@ class AvtEmulator(ScannedEmulator):
 def _line_runs(line: Line) -> list[Run]:
     runs: list[Run] = []
     chars: list[str] = []
+    widths: list[int] = []
     prev: AvtPen | None = None
     for cell in line.cells:
-        if cell.width == 0:  # the second half of a wide character
+        width = cell.width
+        if width == 0:  # the second half of a wide character
             continue
         pen = cell.pen
         if prev is not None and pen == prev:
             chars.append(cell.char)
+            widths.append(width)
             continue
         if prev is not None:
-            runs.append(("".join(chars), _pen(prev)))
-        chars = [cell.char]
+            runs.append((_text(chars, widths), _pen(prev)))
+        chars, widths = [cell.char], [width]
         prev = pen
     if prev is not None:
-        runs.append(("".join(chars), _pen(prev)))
+        runs.append((_text(chars, widths), _pen(prev)))
     return runs
+
+
+def _text(chars: list[str], widths: list[int]) -> str:
+    text = "".join(chars)
+    # Only non-ASCII text can be measured differently by the emulator and by Rich.
+    return text if text.isascii() else fit_cells(chars, widths)
 
 
 def _pen(pen: AvtPen) -> Pen:

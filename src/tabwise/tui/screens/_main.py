@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingsMap
+from textual.binding import BindingType
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher
 
@@ -35,16 +35,7 @@ class MainScreen(TabCommands, Screen[None]):
 
     COMMANDS = {TabwiseCommands}
 
-    BINDINGS = [
-        Binding("f2", "pick_model", "Model", priority=True),
-        Binding("f3", "toggle_focus", "Terminal/agent", priority=True),
-        Binding("alt+t", "new_tab", "New tab", priority=True),
-        Binding("alt+w", "close_tab", "Close tab", priority=True),
-        Binding("alt+left", "step_tab(-1)", "Previous tab", priority=True, show=False),
-        Binding("alt+right", "step_tab(1)", "Next tab", priority=True, show=False),
-        *(Binding(f"alt+{n}", f"go_to_tab({n})", f"Tab {n}", priority=True, show=False)
-          for n in range(1, 10)),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = []  # made from [keys] in __init__
     """
     | Key(s) | Description |
     | :- | :- |
@@ -62,7 +53,8 @@ class MainScreen(TabCommands, Screen[None]):
     def __init__(self, core: Tabwise, *, working_directory: str | None = None) -> None:
         super().__init__(id="main")
         self.core = core
-        self._bindings = BindingsMap(screen_bindings(core.settings.keys))
+        for binding in screen_bindings(core.settings.keys):  # after Screen's own (Tab, copy)
+            self._bindings._add_binding(binding)
         self.routing = KeyRouting.from_settings(core.settings.keys)
         self.working_directory = working_directory or os.getcwd()
         self.views: dict[str, SessionView] = {}
@@ -230,6 +222,14 @@ class MainScreen(TabCommands, Screen[None]):
         else:
             view.prefer_prompt = True
             view.panel.prompt.focus()
+
+    def on_text_selected(self, event: events.TextSelected) -> None:
+        """Text selected with the mouse (the agent panel's answers, notices): copy it,
+        as a terminal does, since Ctrl+C in the terminal belongs to the shell."""
+        text = self.get_selected_text()
+        if text:
+            self.app.copy_to_clipboard(text)
+            self.notify(f"Copied {len(text)} characters.", timeout=2)
 
     @on(TabBar.Selected)
     async def _tab_clicked(self, message: TabBar.Selected) -> None:

@@ -82,6 +82,8 @@ class Emulator(Protocol):
     @property
     def mouse_sgr(self) -> bool: ...
     @property
+    def mouse_mode(self) -> int: ...
+    @property
     def history_size(self) -> int: ...
 
     def feed(self, data: bytes) -> None:
@@ -143,6 +145,12 @@ class ScannedEmulator(ABC):
     @property
     def mouse_sgr(self) -> bool:
         return self._scanner.is_set(1006)
+
+    @property
+    def mouse_mode(self) -> int:
+        """The mouse tracking the program asked for: 1003 (all motion), 1002 (drags),
+        1000 (clicks), or 0 (none: the mouse selects text instead)."""
+        return next((m for m in (1003, 1002, 1000) if self._scanner.is_set(m)), 0)
 
     @property
     @abstractmethod

@@ -125,3 +125,25 @@ async def test_quit_asks_while_a_program_runs(make_app: AppFactory, home: Path) 
         await modal(app, ConfirmScreen)
         await pilot.press("y")
         await until(lambda: not app.is_running, what="quit after yes")
+
+
+async def test_text_selected_in_the_agent_panel_is_copied(
+        make_app: AppFactory, home: Path) -> None:
+    from tui_helpers import answers, send
+
+    from tabwise.tui.widgets import AnswerBlock
+
+    app = make_app(home)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app)
+        view = active_view(app)
+        await send(pilot, view, "copy me please")
+        await until(lambda: any("copy me please" in a for a in answers(view)), what="answer")
+        block = view.panel.timeline.query(AnswerBlock).last()
+        await pilot.pause(0.2)
+        await pilot.mouse_down(block, offset=(0, 0))
+        await pilot.hover(block, offset=(12, 0))
+        await pilot.mouse_up(block, offset=(12, 0))
+        await until(lambda: app.clipboard.strip() != "", what="copied")
+        assert app.clipboard in "echo: copy me please"
+        assert len(app.clipboard) >= 8

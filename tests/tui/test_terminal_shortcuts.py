@@ -13,7 +13,7 @@ from tui_helpers import SIZE, active_view, main_screen, modal, ready, until
 from tabwise.tui.app import TabwiseApp
 from tabwise.tui.screens import ModelPicker
 from tabwise.tui.screens._confirm import ConfirmScreen
-from tabwise.tui.widgets import TerminalView
+from tabwise.tui.widgets import StatusBar, TerminalView
 
 AppFactory = Callable[..., TabwiseApp]
 LOGGER = Path(__file__).parent / "terminal" / "fullscreen_logger.py"
@@ -35,6 +35,8 @@ async def test_full_screen_program_gets_f10_f2_alt_t_and_only_the_chord_leaves(
         assert view.terminal.model is not None
         view.terminal.model.write(f"{sys.executable} {LOGGER} {log}\r")
         await until(lambda: "LOGGER READY" in view.terminal.screen_text(), what="logger")
+        status = screen.query_one(StatusBar)
+        await until(lambda: status.hints.startswith("Ctrl+F12 leaves"), what="chord hint")
         await pilot.press("f10", "f2", "f1", "f3", "alt+t", "alt+w", "alt+1")
         await until(lambda: _logged(log).count(b"\x1b") >= 7, what="keys logged")
         got = _logged(log)
@@ -55,6 +57,7 @@ async def test_full_screen_program_gets_f10_f2_alt_t_and_only_the_chord_leaves(
         await until(lambda: "$" in view.terminal.screen_text().splitlines()[-1],
                     what="back at the prompt")
         assert b"\x1b[24;5~" not in _logged(log)  # the chord never reached the program
+        await until(lambda: "F10 quit" in status.hints, what="hints back")
         await pilot.press("f2")  # at the shell prompt F2 is the app's again
         await modal(app, ModelPicker)
 

@@ -10,8 +10,8 @@ from textual.widgets import Markdown
 
 from ...settings import KeysSettings
 
-__all__ = ["KEYS_MARKDOWN", "KeysScreen", "app_bindings", "key_label", "keys_markdown",
-           "screen_bindings"]
+__all__ = ["KEYS_MARKDOWN", "KeysScreen", "app_bindings", "key_hints", "key_label",
+           "keys_markdown", "screen_bindings"]
 
 # (shortcut, action, description) for the main screen's bindings.
 _SCREEN_SHORTCUTS = (
@@ -54,6 +54,16 @@ def key_label(key: str) -> str:
         return "(off)"
     return "+".join(part.upper() if len(part) == 1 or (part[0] == "f" and part[1:].isdigit())
                     else part.capitalize() for part in key.split("+"))
+
+
+def key_hints(keys: KeysSettings, *, full_screen: bool = False) -> str:
+    """The status bar's hints; with a full-screen program, how to get out of it."""
+    if full_screen and keys.escape_chord:
+        return f"{key_label(keys.escape_chord)} leaves the program (it gets every other key)"
+    pairs = [("palette", "commands"), ("model_picker", "model"), ("focus", "focus"),
+             ("quit", "quit")]
+    return "  ".join(f"{key_label(keys.key(name))} {what}" for name, what in pairs
+                     if keys.key(name))
 
 
 def keys_markdown(keys: KeysSettings) -> str:

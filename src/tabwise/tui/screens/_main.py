@@ -16,7 +16,7 @@ from ...errors import TabwiseError
 from ...events import DELTA_TYPES, Event
 from ..terminal import KeyRouting
 from ..widgets import AgentPanel, ApprovalCard, SessionView, StatusBar, TabBar, TerminalView
-from ._keys import screen_bindings
+from ._keys import key_hints, screen_bindings
 from ._palette import TabwiseCommands
 from ._tab_commands import TabCommands
 
@@ -270,6 +270,7 @@ class MainScreen(TabCommands, Screen[None]):
                           "tokens") if usage and view.has_agent else None
         status.working_directory = _short_path(view.working_directory)
         status.state = view.state
+        status.hints = key_hints(self.core.settings.keys, full_screen=view.terminal.full_screen)
 
     # -- messages from the tabs --------------------------------------------------------
 
@@ -299,6 +300,10 @@ class MainScreen(TabCommands, Screen[None]):
             code = "" if message.code is None else f" (exit status {message.code})"
             self.notify(f"The shell of tab “{view.name_}” ended{code}. Press Enter in its "
                         "terminal to start a new one.", title="Shell exited", markup=False)
+
+    @on(TerminalView.FullScreenChanged)
+    def _full_screen(self, message: TerminalView.FullScreenChanged) -> None:
+        self.refresh_chrome()
 
     @on(TerminalView.RestartRequested)
     def _restart(self, message: TerminalView.RestartRequested) -> None:

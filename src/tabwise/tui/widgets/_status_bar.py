@@ -58,6 +58,8 @@ class StatusBar(Widget):
     state: reactive[str] = reactive("idle")
     """idle | streaming | awaiting_approval | error | no_model"""
     warning_threshold: reactive[float] = reactive(0.75)
+    hints: reactive[str] = reactive(KEY_HINTS)
+    """The key hints on the right (they follow ``[keys]`` and full-screen programs)."""
 
     def render(self) -> Content:
         style = self.get_visual_style
@@ -73,7 +75,7 @@ class StatusBar(Widget):
         state = self.state if self.state in STATE_LABELS else "idle"
         parts.append(Content(STATE_LABELS[state]).stylize(style(f"status-bar--{state}")))
         left = Content("").join(parts)
-        hints = Content(KEY_HINTS + " ").stylize(style("status-bar--dim"))
+        hints = Content(self.hints + " ").stylize(style("status-bar--dim"))
         width = self.size.width or 120
         room = width - left.cell_length - hints.cell_length
         if room >= 1:

@@ -82,6 +82,19 @@ class TerminalView(Widget, can_focus=True):
         def control(self) -> TerminalView:
             return self.terminal
 
+    class FullScreenChanged(Message):
+        """A full-screen program started or ended (the alternate screen was entered or
+        left): while one runs, it gets every key but the escape chord."""
+
+        def __init__(self, terminal: TerminalView, full_screen: bool) -> None:
+            super().__init__()
+            self.terminal = terminal
+            self.full_screen = full_screen
+
+        @property
+        def control(self) -> TerminalView:
+            return self.terminal
+
     class TitleChanged(Message):
         """The program set the window title (OSC 0 or 2)."""
 
@@ -117,6 +130,7 @@ class TerminalView(Widget, can_focus=True):
         self.selection: Selection | None = None
         self._selecting = False
         self._mouse_button = 0  # the button a program was told went down
+        self._full_screen = False
         if pty is not None:
             self.attach(pty)
 
@@ -131,6 +145,11 @@ class TerminalView(Widget, can_focus=True):
     def terminal_title(self) -> str:
         """The title the program set, or ``""``."""
         return self._model.emulator.title if self._model else ""
+
+    @property
+    def full_screen(self) -> bool:
+        """Whether a full-screen program (alternate screen) runs in the terminal."""
+        return self._model is not None and self._model.emulator.in_alt_screen
 
     @property
     def scrolled_back(self) -> int:
@@ -253,6 +272,9 @@ class TerminalView(Widget, can_focus=True):
                 self._lines.pop(row, None)
             self.refresh(*(Region(0, row, width, 1) for row in rows))
         self._cursor = cursor
+        if model.emulator.in_alt_screen != self._full_screen:
+            self._full_screen = not self._full_screen
+            self.post_message(self.FullScreenChanged(self, self._full_screen))
         if update.title is not None:
             self.post_message(self.TitleChanged(self, update.title))
         if update.exited:

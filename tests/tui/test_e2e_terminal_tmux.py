@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from test_e2e_tmux import HEIGHT, Tmux, _tabwise_command
-from test_e2e_tmux import tmux as tmux  # noqa: F401 (the fixture)
+from test_e2e_tmux import tmux as tmux  # the fixture
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 

@@ -61,8 +61,8 @@ def test_full_screen_program_gets_f10_and_an_emoji_row_keeps_the_border(
     tmux.text("clear; " + EMOJI)
     tmux.keys("Enter")
     tmux.wait_for(lambda s: "cjk" in s and "clear;" not in s, "emoji row")
-    columns = [c for c in _border_columns(tmux)[1:-1] if c != -1]
-    assert len(columns) > 20 and len(set(columns)) == 1, columns
+    columns = _border_columns(tmux)[1:-1]  # every row between the tab and status bars
+    assert len(set(columns)) == 1 and columns[0] > 0, columns  # none erased or moved
 
     log = tmp_path / "keys.log"
     tmux.text(f"{sys.executable} {LOGGER} {log}")

@@ -150,3 +150,19 @@ async def test_text_selected_in_the_agent_panel_is_copied(
         await until(lambda: app.clipboard.strip() != "", what="copied")
         assert app.clipboard in "echo: copy me please"
         assert len(app.clipboard) >= 8
+
+
+async def test_terminal_scrollback_setting_is_honoured(
+        make_app: AppFactory, make_home: Callable[..., Path]) -> None:
+    home = make_home(extra="[terminal]\nscrollback = 120\n")
+    app = make_app(home)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app)
+        view = active_view(app)
+        assert view.terminal.model is not None
+        view.terminal.model.write("seq 1 5000\r")
+        await until(lambda: "\n5000\n" in view.terminal.screen_text() + "\n", what="seq")
+        emulator = view.terminal.model.emulator
+        assert emulator.history_size == 120
+        await pilot.press("shift+pageup")
+        assert view.terminal.scrolled_back > 0

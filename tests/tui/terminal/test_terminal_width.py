@@ -3,10 +3,12 @@ pane's width and each character sits in the column the emulator put it in."""
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from rich.cells import cell_len
 
-from tabwise.tui.terminal import AvtEmulator, StripPainter
+from tabwise.tui.terminal import AvtEmulator, Emulator, PyteEmulator, StripPainter
 from tabwise.tui.terminal._width import fit_cells
 
 ROWS = [
@@ -21,9 +23,14 @@ ROWS = [
 WIDTH = 40
 
 
+@pytest.mark.parametrize("engine", [AvtEmulator, PyteEmulator])
 @pytest.mark.parametrize("text", ROWS)
-def test_rendered_row_is_the_pane_width_and_the_bar_stays_put(text: str) -> None:
-    emu = AvtEmulator(3, WIDTH)
+def test_rendered_row_is_the_pane_width_and_the_bar_stays_put(
+        text: str, engine: type[Emulator]) -> None:
+    if engine is PyteEmulator and any(unicodedata.category(c) in ("Mn", "Me", "Cf", "Sk")
+                                      for c in text):
+        pytest.skip("pyte 0.8 loses the text after a zero-width character (its bug)")
+    emu = engine(3, WIDTH)  # type: ignore[call-arg]
     emu.feed(text.encode())
     bar_col = emu.cursor.col - 1  # the cursor is just after the bar
     drawn = "".join(t for t, _pen in emu.runs(0))

@@ -35,14 +35,19 @@ _AMBIGUOUS = str.maketrans(dict.fromkeys([0xFE0E, 0xFE0F, *range(0x1F3FB, 0x1F40
 
 def fit_cells(chars: list[str], widths: list[int]) -> str:
     """The text of cells ``chars`` (each ``widths[i]`` emulator cells wide, wide
-    characters' second halves left out) such that ``cell_len(text) == sum(widths)``."""
+    characters' second halves left out) such that ``cell_len(text) == sum(widths)``.
+
+    A cell's text is usually one code point (avt); pyte keeps combining marks with
+    their base, so it may be more."""
     out: list[str] = []
     count = len(chars)
     i = 0
     while i < count:
         cluster, cells = chars[i], widths[i]
         i += 1
-        while i < count and (cluster.endswith(_ZWJ) or get_character_cell_size(chars[i]) == 0):
+        # A cell's first code point decides (pyte keeps a base's marks in its cell).
+        while i < count and (cluster.endswith(_ZWJ)
+                             or get_character_cell_size(chars[i][:1] or " ") == 0):
             cluster += chars[i]
             cells += widths[i]
             i += 1

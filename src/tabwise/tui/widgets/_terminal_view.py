@@ -260,6 +260,9 @@ class TerminalView(Widget, can_focus=True):
         cursor = model.emulator.cursor
         if self._back and model.emulator.in_alt_screen:
             self._back = 0  # a full-screen program started: it has no history to show
+        if self.selection is not None and not self._selecting and (
+                update.dirty is None or not update.dirty.isdisjoint(self.selection.rows())):
+            self.selection = None  # what was selected changed under it, as in xterm
         if update.dirty is None or self._back:
             self._lines.clear()
             self.refresh()

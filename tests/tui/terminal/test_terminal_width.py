@@ -49,3 +49,14 @@ def test_joined_graphemes_are_drawn_joined_and_padded_to_the_emulators_cells() -
     # Skin tones and emoji variation selectors are measured differently by terminals.
     assert fit_cells(["👍", "\U0001f3fd"], [2, 2]) == "👍  "
     assert fit_cells(["❤", "\ufe0f"], [1, 1]) == "❤ "
+
+
+@pytest.mark.parametrize(("text", "columns"), [
+    ("e\u0301x", 2),  # a decomposed é (macOS file names): one column, as wcwidth says
+    ("\u2764\ufe0fx", 2),  # ❤️: the variation selector takes no column
+    ("\u1100\u1161x", 3),  # Hangul jamo compose into one wide syllable
+])
+def test_the_cursor_lands_where_the_program_expects(text: str, columns: int) -> None:
+    emu = AvtEmulator(3, WIDTH)
+    emu.feed(text.encode())
+    assert emu.cursor.col == columns

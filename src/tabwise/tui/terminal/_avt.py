@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import codecs
 import logging
+import unicodedata
 from collections import deque
 
 # The package's own __init__ re-exports these implicitly; import from the typed module.
@@ -34,6 +35,12 @@ __all__ = ["DEFAULT_HISTORY", "AvtEmulator"]
 log = logging.getLogger(__name__)
 
 DEFAULT_HISTORY = 10000  # lines; [terminal] scrollback sets it per tab
+# avt gives every code point a cell, zero-width ones included, where programs (wcwidth)
+# give them none: before avt sees them, combining marks are composed with their base
+# where Unicode can (NFC: "e" + U+0301 is "é"), and emoji variation selectors, which
+# are never drawn (see _width), are dropped. Otherwise vim or ls would put everything
+# after a decomposed "é" or a "❤️" one column further right than the program meant.
+_VARIATION_SELECTORS = str.maketrans(dict.fromkeys([0xFE0E, 0xFE0F]))
 # avt's per-call cost grows with the chunk (it returns every scrolled-off line), so
 # large writes are fed in slices of this size; measured fastest at 4-16 KB.
 _SLICE = 8192
@@ -63,6 +70,8 @@ class AvtEmulator(ScannedEmulator):
             text = self._decoder.decode(data[start : start + _SLICE])
             if not text:
                 continue
+            if not text.isascii():
+                text = unicodedata.normalize("NFC", text).translate(_VARIATION_SELECTORS)
             try:
                 changed, scrolled = self._vt.feed_str(text)
             except BaseException as exc:

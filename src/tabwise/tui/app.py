@@ -126,9 +126,11 @@ class TabwiseApp(App[None], inherit_bindings=False):
         if running and not isinstance(self.screen, ConfirmScreen):
             listed = ", ".join(f"{prog} (tab “{tab}”)" for tab, prog in running[:4])
             more = f" and {len(running) - 4} more" if len(running) > 4 else ""
+            back = (" Tabs come back next time." if self.core is not None
+                    and self.core.archive is not None else "")
             question = ConfirmScreen(
                 "Quit tabwise?", f"Still running: {listed}{more}. Quitting ends them, and "
-                "whatever they have not saved is lost. Tabs come back next time.", "Quit")
+                f"whatever they have not saved is lost.{back}", "Quit")
 
             async def answered(yes: bool | None) -> None:
                 if yes:

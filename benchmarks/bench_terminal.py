@@ -15,6 +15,10 @@
   in the status bar (see :func:`first_frame`). The home holds 20 open sessions
   (persist and restore_on_start on, half of them with two turns of history), made
   beforehand with the core against the fake LLM; P6.7b is the same with 1 session.
+- P6.8 is a flood as a user sees it: ``seq 1 300000`` typed into the real app's shell
+  in a 140x40 tmux pane, timed from sending Enter to the line after the last number
+  appearing in ``tmux capture-pane`` (polled every 10 ms); the baseline is the same
+  command in a plain ``/bin/sh`` tmux pane of the same size, in the same run.
 
 ``uv run python -m benchmarks.bench_terminal [--quick]`` runs it alone.
 """
@@ -47,7 +51,7 @@ from tabwise.tui.widgets import TerminalView
 from ._rows import Row, quantile, row
 
 # Every row id, so `--only P6.7` finds this module (the harness reads IDS without importing).
-IDS = ("P6", "P6.1", "P6.2", "P6.3", "P6.4", "P6.5", "P6.6", "P6.7", "P6.7b")
+IDS = ("P6", "P6.1", "P6.2", "P6.3", "P6.4", "P6.5", "P6.6", "P6.7", "P6.7b", "P6.8")
 
 
 
@@ -449,10 +453,87 @@ def startup_rows(quick: bool) -> list[Row]:
     ]
 
 
+# -- a flood in the real app against plain tmux (P6.8) ---------------------------------
+
+FLOOD_LINES = 300_000
+FLOOD_TIMEOUT = 60.0
+
+
+def flood_seconds(tmux: Tmux, argv: list[str], cwd: Path, ready: str) -> float:
+    """Seconds from typing ``seq 1 300000`` (then Enter) into a new pane running
+    ``argv`` until the marker printed after it shows (NaN if it never does)."""
+    name = f"flood{next(tmux._names)}"
+    target = f"={name}:"
+    tmux("new-session", "-d", "-s", name, "-x", str(COLS), "-y", str(LINES), "-c", str(cwd),
+         *argv)
+    try:
+        deadline = time.perf_counter() + FRAME_TIMEOUT
+        while ready not in tmux("capture-pane", "-p", "-t", target).stdout:
+            if time.perf_counter() > deadline:
+                return math.nan
+            time.sleep(0.05)
+        time.sleep(0.3)  # let start-up work settle
+        # The marker is computed by the shell, so the echoed command line never matches.
+        tmux("send-keys", "-t", target, "-l", f"seq 1 {FLOOD_LINES}; echo END-$((6*7))")
+        started = time.perf_counter()
+        tmux("send-keys", "-t", target, "Enter")
+        while "END-42" not in tmux("capture-pane", "-p", "-t", target).stdout:
+            if time.perf_counter() - started > FLOOD_TIMEOUT:
+                return math.nan
+            time.sleep(0.01)
+        return time.perf_counter() - started
+    finally:
+        tmux("send-keys", "-t", target, "F10")
+        time.sleep(0.3)
+        tmux("kill-session", "-t", f"={name}")
+
+
+def flood_rows(quick: bool) -> list[Row]:
+    what = f"seq 1 {FLOOD_LINES} shown in the app's pane (tmux; baseline plain tmux)"
+    if shutil.which("tmux") is None:
+        return [{**row("P6.8", f"{what} (skipped: no tmux)", math.nan, "s", "<= 2x tmux", None),
+                 "note": "skipped: tmux is not installed"}]
+    runs = 1 if quick else 3
+    app_times: list[float] = []
+    tmux_times: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="tabwise-flood-") as tmp:
+        home, work = Path(tmp) / "home", Path(tmp) / "work"
+        home.mkdir()
+        work.mkdir()
+        (home / "settings.toml").write_text(
+            '[sessions]\npersist = false\nrestore_on_start = false\n'
+            '[terminal]\nshell = "/bin/sh"\n')
+        env = {"PATH": "/usr/bin:/bin", "HOME": tmp, "PS1": "$ ", "TERM": "xterm-256color",
+               "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
+        plain = ["env", "-i", *(f"{k}={v}" for k, v in env.items()), "/bin/sh"]
+        app = ["env", "-i", *(f"{k}={v}" for k, v in env.items()), *tabwise_argv(home)]
+        tmux_env = {k: v for k, v in os.environ.items() if k != "TMUX"}
+        tmux_env["LC_ALL"] = "C.UTF-8"
+        with (
+            tempfile.TemporaryDirectory(prefix="tabwise-tmux-") as sock_dir,
+            Tmux(Path(sock_dir) / "sock", tmux_env) as tmux,
+        ):
+            for _ in range(runs):  # alternated, so drift hits both alike
+                tmux_times.append(flood_seconds(tmux, plain, work, "$"))
+                app_times.append(flood_seconds(tmux, app, work, "F10 quit"))
+    value, base = median_or_nan(app_times), median_or_nan(tmux_times)
+    ratio = value / base if base > 0 else math.nan
+    note = (f"runs (s): app [{', '.join(f'{t:.3f}' for t in app_times)}], "
+            f"tmux [{', '.join(f'{t:.3f}' for t in tmux_times)}]")
+    print(f"P6.8 {note}", file=sys.stderr)
+    return [{
+        **row("P6.8", what, round(value, 3), "s", "<= 2x tmux",
+              bool(ratio <= 2) if not math.isnan(ratio) else False,
+              baseline=round(base, 3), ratio=round(ratio, 2) if not math.isnan(ratio) else None),
+        "note": note,
+    }]
+
+
 PARTS: dict[str, tuple[tuple[str, ...], Callable[[bool], list[Row]]]] = {
     "throughput": (("P6.1", "P6.2", "P6.3"), throughput_rows),
     "latency": (("P6.4", "P6.5", "P6.6"), latency_rows),
     "startup": (("P6.7", "P6.7b"), startup_rows),
+    "flood": (("P6.8",), flood_rows),
 }
 
 

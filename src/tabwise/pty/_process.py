@@ -63,9 +63,10 @@ class PtyProcess:
         try:
             _set_size(master, rows, cols)
             child_env = dict(os.environ if env is None else env)
-            # Our emulator speaks xterm; whatever terminal tabwise itself runs in.
+            # Our emulator speaks xterm with 24-bit colour, whatever terminal tabwise
+            # itself runs in (an inherited COLORTERM describes that one, not ours).
             child_env["TERM"] = "xterm-256color"
-            child_env.setdefault("COLORTERM", "truecolor")
+            child_env["COLORTERM"] = "truecolor"
             child_env["TABWISE"] = "1"
             proc = subprocess.Popen(
                 argv, stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=child_env,
@@ -88,6 +89,23 @@ class PtyProcess:
     @property
     def alive(self) -> bool:
         return not self._closed and self.exit_code is None
+
+    def foreground_job(self) -> str | None:
+        """The name of the program in the foreground, when it is not the shell.
+
+        Asks the kernel which process group owns the terminal (``tcgetpgrp`` on the
+        master side): the shell's own group at its prompt, a job's group while ``vim``
+        or ``sleep 100`` runs. None at the prompt, after exit, or when it cannot tell.
+        """
+        if not self.alive:
+            return None
+        try:
+            group = os.tcgetpgrp(self.fd)
+        except OSError:
+            return None
+        if group <= 0 or group == self.proc.pid:
+            return None
+        return _process_name(group)
 
     def add_listener(self, fn: OutputCallback) -> Callable[[], None]:
         """Call ``fn(bytes)`` with every chunk of output; returns a remover."""
@@ -221,6 +239,15 @@ class PtyProcess:
         with contextlib.suppress(OSError):
             os.close(self.fd)
         self._set_exit(self.proc.returncode)
+
+
+def _process_name(pid: int) -> str:
+    """A process's command name (Linux /proc), else a description of it."""
+    try:
+        with open(f"/proc/{pid}/comm", encoding="utf-8", errors="replace") as f:
+            return f.read().strip() or f"process {pid}"
+    except OSError:
+        return f"process {pid}"
 
 
 def _set_size(fd: int, rows: int, cols: int) -> None:

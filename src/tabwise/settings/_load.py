@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..errors import SettingsInvalid
+from ._keys import parse_keys
 from ._model import (
     APPROVAL_MODES,
     BUILTIN_PROVIDERS,
@@ -231,6 +232,9 @@ def parse_settings(data: Mapping[str, Any], path: Path | None = None) -> Setting
         shell_integration=t.get("shell_integration", _is_bool, "true or false", True),
     )
     t.finish()
+
+    k = root.table("keys")
+    keys = parse_keys(k.data, f" in {path}" if path else "")
     root.finish()
 
     return Settings(
@@ -241,6 +245,7 @@ def parse_settings(data: Mapping[str, Any], path: Path | None = None) -> Setting
         context=context,
         sessions=sessions,
         terminal=terminal,
+        keys=keys,
         path=path,
         warnings=tuple(warnings),
     )

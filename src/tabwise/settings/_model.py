@@ -18,8 +18,10 @@ from typing import Any, Literal
 __all__ = [
     "BUILTIN_PROVIDERS",
     "DEFAULT_KEY_VARS",
+    "SHORTCUTS",
     "AgentSettings",
     "ContextSettings",
+    "KeysSettings",
     "ProviderSettings",
     "SessionSettings",
     "Settings",
@@ -178,6 +180,39 @@ class TerminalSettings:
         return self.shell or os.environ.get("SHELL") or "/bin/sh"
 
 
+SHORTCUTS: tuple[str, ...] = (
+    "model_picker", "palette", "focus", "new_tab", "close_tab", "quit",
+    "previous_tab", "next_tab", "escape_chord",
+)  # fmt: skip
+"""The names a ``[keys]`` table may set, in the order the keys help lists them."""
+
+
+@dataclass(frozen=True, slots=True)
+class KeysSettings:
+    """``[keys]``: the app's shortcuts, as Textual key names; ``""`` turns one off.
+
+    ``escape_chord`` is the one key a full-screen program in the terminal never gets:
+    it moves the focus out of the terminal (to the agent prompt), where every other
+    shortcut works again. Ctrl+F12 by default: no common full-screen program (htop,
+    mc, vim, emacs, less, nano, tmux) uses it, and unlike Ctrl+Alt+letter chords it
+    survives the legacy xterm encoding that tmux and most terminals send.
+    """
+
+    model_picker: str = "f2"
+    palette: str = "f1"
+    focus: str = "f3"
+    new_tab: str = "alt+t"
+    close_tab: str = "alt+w"
+    quit: str = "f10"
+    previous_tab: str = "alt+left"
+    next_tab: str = "alt+right"
+    escape_chord: str = "ctrl+f12"
+
+    def key(self, name: str) -> str:
+        """The key of shortcut ``name`` (one of :data:`SHORTCUTS`), ``""`` when off."""
+        return str(getattr(self, name))
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """The whole settings file, validated. ``warnings`` lists unknown keys and the like."""
@@ -189,6 +224,7 @@ class Settings:
     context: ContextSettings = field(default_factory=ContextSettings)
     sessions: SessionSettings = field(default_factory=SessionSettings)
     terminal: TerminalSettings = field(default_factory=TerminalSettings)
+    keys: KeysSettings = field(default_factory=KeysSettings)
     path: Path | None = None
     warnings: tuple[str, ...] = ()
 
@@ -235,5 +271,6 @@ class Settings:
             },
             "terminal": {"shell": self.terminal.shell, "scrollback": self.terminal.scrollback,
                          "shell_integration": self.terminal.shell_integration},
+            "keys": {name: self.keys.key(name) for name in SHORTCUTS},
             "warnings": list(self.warnings),
         }

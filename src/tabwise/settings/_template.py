@@ -61,6 +61,17 @@ retention_days = 30         # closed sessions older than this are purged; 0 = ke
 
 [terminal]
 shell = ""                  # empty: $SHELL, else /bin/sh
-scrollback = 10000
+scrollback = 10000          # lines of history kept per tab
 shell_integration = true    # bash/zsh/fish report their directory, so the agent follows cd
+
+# [keys]                    # app shortcuts (Textual key names); "" turns one off
+# model_picker = "f2"
+# palette = "f1"
+# focus = "f3"
+# new_tab = "alt+t"
+# close_tab = "alt+w"
+# quit = "f10"
+# previous_tab = "alt+left"
+# next_tab = "alt+right"
+# escape_chord = "ctrl+f12" # leaves a full-screen program, which gets every other key
 """

@@ -13,12 +13,14 @@ from typing import Any, ClassVar
 
 from textual import _ansi_sequences
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import Binding, BindingsMap
 
 from ..commands import Tabwise
 from ..errors import TabwiseError
 from ._events import AiEvent, EventPump
 from .screens import MainScreen
+from .screens._confirm import ConfirmScreen
+from .screens._keys import app_bindings
 
 __all__ = ["TabwiseApp", "run_app"]
 
@@ -75,6 +77,8 @@ class TabwiseApp(App[None], inherit_bindings=False):
             self.startup_error = str(exc)
             self.exit(return_code=1)
             return
+        # The shortcuts of [keys] replace the class defaults (F1 palette, F10 quit).
+        self._bindings = BindingsMap(app_bindings(self.core.settings.keys))
         self._pump = EventPump(self.core, self)
         self._pump.start()
         await self.push_screen(MainScreen(self.core,
@@ -116,6 +120,27 @@ class TabwiseApp(App[None], inherit_bindings=False):
             self.notify("Could not show an agent event (see the log).", severity="error")
 
     async def action_quit(self) -> None:
+        """Quit; first ask if a program other than a shell runs in any tab."""
+        screen = self.main_screen
+        running = screen.running_programs() if screen is not None else []
+        if running and not isinstance(self.screen, ConfirmScreen):
+            listed = ", ".join(f"{prog} (tab “{tab}”)" for tab, prog in running[:4])
+            more = f" and {len(running) - 4} more" if len(running) > 4 else ""
+            back = (" Tabs come back next time." if self.core is not None
+                    and self.core.archive is not None else "")
+            question = ConfirmScreen(
+                "Quit tabwise?", f"Still running: {listed}{more}. Quitting ends them, and "
+                f"whatever they have not saved is lost.{back}", "Quit")
+
+            async def answered(yes: bool | None) -> None:
+                if yes:
+                    await self._quit_now()
+
+            await self.push_screen(question, answered)
+            return
+        await self._quit_now()
+
+    async def _quit_now(self) -> None:
         await self._stop_core()
         self.exit()
 

@@ -113,3 +113,15 @@ def test_avt_alternate_screen_restores_the_shell_screen() -> None:
     assert emu.history_size == 0
     emu.feed(b"\x1b[?1049l")
     assert [emu.text(r) for r in range(3)] == ["$ ls", "file", "$"]
+
+
+@pytest.mark.parametrize("history", [10000, 7, 0])
+def test_scrollback_keeps_exactly_the_lines_asked_for(history: int) -> None:
+    emu = AvtEmulator(24, 80, history=history)
+    emu.feed(b"".join(b"%d\r\n" % i for i in range(30000)))
+    assert emu.history_size == history
+    if history:
+        # The screen shows 29977..29999 and the cursor row; the history ends just above.
+        assert emu.text(-1) == "29976"
+        assert emu.text(-history) == str(29977 - history)
+        assert emu.runs(-history - 1) == []

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tabwise.tui.terminal import RESERVED_KEYS, encode_key
+from tabwise.settings import KeysSettings
+from tabwise.tui.terminal import DEFAULT_ROUTING, RESERVED_KEYS, KeyRouting, encode_key
 
 
 @pytest.mark.parametrize(
@@ -69,9 +70,29 @@ def test_application_cursor_mode_uses_ss3() -> None:
     "key",
     ["f1", "f2", "f3", "f10", "alt+t", "alt+w", "alt+1", "alt+9", "alt+left", "alt+right"],
 )
-def test_app_shortcuts_are_left_to_the_app(key: str) -> None:
+def test_app_shortcuts_are_left_to_the_app_at_the_shell(key: str) -> None:
     assert key in RESERVED_KEYS
-    assert encode_key(key, None) is None
+    assert DEFAULT_ROUTING.is_app_key(key, full_screen=False)
+
+
+@pytest.mark.parametrize("key", ["f1", "f2", "f3", "f10", "alt+t", "alt+w", "alt+1"])
+def test_full_screen_programs_get_the_app_shortcuts(key: str) -> None:
+    assert not DEFAULT_ROUTING.is_app_key(key, full_screen=True)
+    assert encode_key(key, None) is not None  # and they have bytes to send
+
+
+def test_only_the_escape_chord_is_kept_from_full_screen_programs() -> None:
+    assert DEFAULT_ROUTING.escape_chord == "ctrl+f12"
+    assert DEFAULT_ROUTING.is_app_key("ctrl+f12", full_screen=True)
+    assert DEFAULT_ROUTING.is_app_key("ctrl+f12", full_screen=False)
+
+
+def test_routing_follows_the_keys_settings() -> None:
+    routing = KeyRouting.from_settings(KeysSettings(quit="ctrl+q", new_tab="", escape_chord=""))
+    assert routing.is_app_key("ctrl+q", full_screen=False)
+    assert not routing.is_app_key("f10", full_screen=False)  # remapped: the shell gets F10
+    assert not routing.is_app_key("alt+t", full_screen=False)  # off: readline gets Alt+T
+    assert not routing.is_app_key("", full_screen=True)
 
 
 def test_keys_without_terminal_meaning_bubble() -> None:

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher
 
 from ...errors import TabwiseError
 from ...events import DELTA_TYPES, Event
+from ..terminal import KeyRouting
 from ..widgets import AgentPanel, ApprovalCard, SessionView, StatusBar, TabBar, TerminalView
 from ..widgets._status_bar import format_spend
+from ._keys import key_hints, screen_bindings
 from ._palette import TabwiseCommands
 from ._tab_commands import TabCommands
 
@@ -37,16 +39,7 @@ class MainScreen(TabCommands, Screen[None]):
 
     COMMANDS = {TabwiseCommands}
 
-    BINDINGS = [
-        Binding("f2", "pick_model", "Model", priority=True),
-        Binding("f3", "toggle_focus", "Terminal/agent", priority=True),
-        Binding("alt+t", "new_tab", "New tab", priority=True),
-        Binding("alt+w", "close_tab", "Close tab", priority=True),
-        Binding("alt+left", "step_tab(-1)", "Previous tab", priority=True, show=False),
-        Binding("alt+right", "step_tab(1)", "Next tab", priority=True, show=False),
-        *(Binding(f"alt+{n}", f"go_to_tab({n})", f"Tab {n}", priority=True, show=False)
-          for n in range(1, 10)),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = []  # made from [keys] in __init__
     """
     | Key(s) | Description |
     | :- | :- |
@@ -56,11 +49,17 @@ class MainScreen(TabCommands, Screen[None]):
     | alt+w | Close the active tab. |
     | alt+1..9 | Go to tab 1..9. |
     | alt+left / alt+right | Previous / next tab. |
+    | ctrl+f12 | Leave the terminal (even from a full-screen program). |
+
+    These are the defaults: the screen's bindings are made from ``[keys]``.
     """
 
     def __init__(self, core: Tabwise, *, working_directory: str | None = None) -> None:
         super().__init__(id="main")
         self.core = core
+        for binding in screen_bindings(core.settings.keys):  # after Screen's own (Tab, copy)
+            self._bindings._add_binding(binding)
+        self.routing = KeyRouting.from_settings(core.settings.keys)
         self.working_directory = working_directory or os.getcwd()
         self.views: dict[str, SessionView] = {}
         self.order: list[str] = []
@@ -85,6 +84,18 @@ class MainScreen(TabCommands, Screen[None]):
     @property
     def active_view(self) -> SessionView | None:
         return self.views.get(self.active_id) if self.active_id else None
+
+    def running_programs(self, view: SessionView | None = None) -> list[tuple[str, str]]:
+        """``(tab name, program)`` for each tab (or just ``view``) whose terminal runs a
+        program other than its shell in the foreground: closing it would kill that."""
+        views = [view] if view is not None else [self.views[sid] for sid in self.order]
+        found = []
+        for v in views:
+            model = v.terminal.model
+            job = model.pty.foreground_job() if model is not None else None
+            if job:
+                found.append((v.name_, job))
+        return found
 
     # -- opening and closing tabs ----------------------------------------------------
 
@@ -121,7 +132,9 @@ class MainScreen(TabCommands, Screen[None]):
         view = SessionView(
             info, session.pty if session else None,
             history=list(bridge.history) if bridge else [],
-            usage=bridge.context.to_dict() if bridge else None)
+            usage=bridge.context.to_dict() if bridge else None,
+            scrollback=core.settings.terminal.scrollback)
+        view.terminal.routing = self.routing
         self.views[sid] = view
         self.order.append(sid)
         await self.query_one(ContentSwitcher).add_content(view)
@@ -221,6 +234,14 @@ class MainScreen(TabCommands, Screen[None]):
             view.prefer_prompt = True
             view.panel.prompt.focus()
 
+    def on_text_selected(self, event: events.TextSelected) -> None:
+        """Text selected with the mouse (the agent panel's answers, notices): copy it,
+        as a terminal does, since Ctrl+C in the terminal belongs to the shell."""
+        text = self.get_selected_text()
+        if text:
+            self.app.copy_to_clipboard(text)
+            self.notify(f"Copied {len(text)} characters.", timeout=2)
+
     @on(TabBar.Selected)
     async def _tab_clicked(self, message: TabBar.Selected) -> None:
         await self.activate(message.tab_id)
@@ -276,6 +297,7 @@ class MainScreen(TabCommands, Screen[None]):
         status.working_directory = _short_path(view.working_directory)
         status.rules = " + ".join(os.path.basename(f) for f in view.rules)
         status.state = view.state
+        status.hints = key_hints(self.core.settings.keys, full_screen=view.terminal.full_screen)
 
     # -- messages from the tabs --------------------------------------------------------
 
@@ -305,6 +327,10 @@ class MainScreen(TabCommands, Screen[None]):
             code = "" if message.code is None else f" (exit status {message.code})"
             self.notify(f"The shell of tab “{view.name_}” ended{code}. Press Enter in its "
                         "terminal to start a new one.", title="Shell exited", markup=False)
+
+    @on(TerminalView.FullScreenChanged)
+    def _full_screen(self, message: TerminalView.FullScreenChanged) -> None:
+        self.refresh_chrome()
 
     @on(TerminalView.RestartRequested)
     def _restart(self, message: TerminalView.RestartRequested) -> None:

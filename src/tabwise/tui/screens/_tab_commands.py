@@ -25,6 +25,7 @@ from ...errors import (
     TabwiseError,
     TurnCancelled,
 )
+from ._confirm import ConfirmScreen
 from ._keys import KeysScreen
 from ._model_picker import ModelChoice, ModelPicker
 from ._rename import RenameScreen
@@ -59,6 +60,7 @@ class TabCommands:
         async def add_view(self, info: dict[str, Any], *, providers: list[dict[str, Any]],
                            activate: bool = True) -> SessionView: ...
         async def remove_view(self, sid: str) -> None: ...
+        def running_programs(self, view: SessionView | None = None) -> list[tuple[str, str]]: ...
         def refresh_chrome(self) -> None: ...
 
     def _error(self, message: object, title: str = "") -> None:
@@ -95,6 +97,13 @@ class TabCommands:
         view = self.active_view
         if view is None:
             return
+        if running := self.running_programs(view):
+            question = ConfirmScreen(
+                "Close this tab?",
+                f"{running[0][1]} is still running in tab “{view.name_}”. Closing the tab "
+                "ends it, and whatever it has not saved is lost.", "Close tab")
+            if not await self.app.push_screen_wait(question):
+                return
         sid = view.session_id
         with contextlib.suppress(SessionNotFound):
             await self.core.close_session(sid)
@@ -302,7 +311,7 @@ class TabCommands:
                     timeout=10)
 
     def action_show_keys(self) -> None:
-        self.app.push_screen(KeysScreen())
+        self.app.push_screen(KeysScreen(self.core.settings.keys))
 
 
 def _write_new(path: Path, text: str) -> None:

@@ -6,17 +6,19 @@ it in frame-sized slices; the ``TerminalView`` widget draws it with a ``StripPai
 and turns key presses into bytes with :func:`encode_key`.
 """
 
-from ._avt import AvtEmulator
+from ._avt import DEFAULT_HISTORY, AvtEmulator
 from ._clock import FrameClock
 from ._emulator import DEFAULT_PEN, Color, Cursor, Emulator, Pen, Run
-from ._keys import RESERVED_KEYS, encode_key
+from ._keys import DEFAULT_ROUTING, RESERVED_KEYS, KeyRouting, encode_key
 from ._model import ModelUpdate, TerminalModel
 from ._modes import ControlScanner, Query
 from ._pyte import PyteEmulator
 from ._style import StripPainter
 
 __all__ = [
+    "DEFAULT_HISTORY",
     "DEFAULT_PEN",
+    "DEFAULT_ROUTING",
     "RESERVED_KEYS",
     "AvtEmulator",
     "Color",
@@ -24,6 +26,7 @@ __all__ = [
     "Cursor",
     "Emulator",
     "FrameClock",
+    "KeyRouting",
     "ModelUpdate",
     "Pen",
     "PyteEmulator",

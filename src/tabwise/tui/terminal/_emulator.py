@@ -18,7 +18,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Protocol, TypeAlias, runtime_checkable
 
-from ._modes import ControlScanner, Query
+from ._modes import ControlScanner, Feed, Fixup, Query
 
 __all__ = ["DEFAULT_PEN", "Color", "Cursor", "Emulator", "Pen", "Run", "ScannedEmulator"]
 
@@ -81,6 +81,8 @@ class Emulator(Protocol):
     def mouse_tracking(self) -> bool: ...
     @property
     def mouse_sgr(self) -> bool: ...
+    @property
+    def mouse_mode(self) -> int: ...
     @property
     def history_size(self) -> int: ...
 
@@ -145,21 +147,40 @@ class ScannedEmulator(ABC):
         return self._scanner.is_set(1006)
 
     @property
+    def mouse_mode(self) -> int:
+        """The mouse tracking the program asked for: 1003 (all motion), 1002 (drags),
+        1000 (clicks), or 0 (none: the mouse selects text instead)."""
+        return next((m for m in (1003, 1002, 1000) if self._scanner.is_set(m)), 0)
+
+    @property
     @abstractmethod
     def cursor(self) -> Cursor: ...
 
     def feed(self, data: bytes) -> None:
-        queries = self._scanner.scan(data)
-        if not queries:
+        actions = self._scanner.scan(data)
+        if not actions:
             self._feed(data)
             return
         # Feed up to each query so a cursor-position answer reports where the cursor
         # was when the program asked, not where later output moved it.
         start = 0
-        for end, query in queries:
+        for end, action in actions:
+            if action is Fixup.REVERSE_INDEX:
+                cut = end - 2  # ESC M
+                if cut < start:
+                    continue  # it began in the previous read and went to the engine
+                self._feed(data[start:cut])
+                # CUU stops at the top margin as RI should; only there must RI scroll.
+                below_top = self.cursor.row > self._scanner.top_margin
+                self._feed(b"\x1b[A" if below_top else b"\x1bM")
+                start = end
+                continue
             self._feed(data[start:end])
             start = end
-            self._replies += self._answer(query)
+            if isinstance(action, Feed):
+                self._feed(action.data)
+            else:
+                self._replies += self._answer(action)
         if start < len(data):
             self._feed(data[start:])
 
@@ -183,6 +204,7 @@ class ScannedEmulator(ABC):
 
     def _set_size(self, rows: int, cols: int) -> tuple[int, int]:
         self._rows, self._cols = max(MIN_ROWS, rows), max(MIN_COLS, cols)
+        self._scanner.top_margin = 0  # engines reset the scroll region on resize
         return self._rows, self._cols
 
     @abstractmethod

@@ -1,21 +1,48 @@
-"""Translate Textual key events into the bytes an xterm would send.
+"""Translate Textual key events into the bytes an xterm would send, and decide which
+keys the app keeps.
 
 The terminal gets everything a shell needs (Ctrl+letters, Tab, Escape, Alt as an ESC
-prefix, function keys with xterm modifier parameters) except the app's own shortcuts
-(DESIGN §8): F1, F2, F3, F10, Alt+T, Alt+W, Alt+1..9 and Alt+Left/Right. For those,
-and for keys with no terminal meaning, :func:`encode_key` returns ``None`` so the
-widget lets the event bubble to the app's bindings.
+prefix, function keys with xterm modifier parameters). :class:`KeyRouting` says which
+keys are the app's instead (DESIGN §8): at the shell, its shortcuts (``[keys]``: F1,
+F2, F3, F10, Alt+T, Alt+W, Alt+Left/Right by default, plus Alt+1..9); while a
+full-screen program runs, only the escape chord, so htop's F10 and mc's F1-F3 reach
+them. :func:`encode_key` returns ``None`` for keys with no terminal meaning.
 """
 
 from __future__ import annotations
 
-__all__ = ["RESERVED_KEYS", "encode_key"]
+from dataclasses import dataclass
 
-RESERVED_KEYS: frozenset[str] = frozenset(
-    {"f1", "f2", "f3", "f10", "alt+t", "alt+w", "alt+left", "alt+right"}
-    | {f"alt+{n}" for n in range(1, 10)}
-)
-"""Keys the app keeps for itself even while the terminal has focus."""
+from tabwise.settings import SHORTCUTS, KeysSettings
+
+__all__ = ["RESERVED_KEYS", "KeyRouting", "encode_key"]
+
+_TAB_DIGITS = frozenset(f"alt+{n}" for n in range(1, 10))
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRouting:
+    """Which keys bubble to the app's bindings while the terminal has focus."""
+
+    app_keys: frozenset[str]
+    escape_chord: str
+
+    @classmethod
+    def from_settings(cls, keys: KeysSettings) -> KeyRouting:
+        chosen = {keys.key(name) for name in SHORTCUTS} - {""}
+        return cls(frozenset(chosen | _TAB_DIGITS), keys.escape_chord)
+
+    def is_app_key(self, key: str, *, full_screen: bool) -> bool:
+        """Whether ``key`` belongs to the app: with a full-screen program (alternate
+        screen) running only the escape chord does; at the shell every shortcut does."""
+        if full_screen:
+            return bool(self.escape_chord) and key == self.escape_chord
+        return key in self.app_keys
+
+
+DEFAULT_ROUTING = KeyRouting.from_settings(KeysSettings())
+RESERVED_KEYS: frozenset[str] = DEFAULT_ROUTING.app_keys
+"""The keys the app keeps at the shell prompt with the default ``[keys]``."""
 
 # Keys whose xterm form is CSI <n> ~ (with modifiers: CSI <n> ; <mod> ~).
 _TILDE = {
@@ -40,8 +67,6 @@ def encode_key(key: str, character: str | None, *, app_cursor: bool = False) -> 
     ``character`` is the event's printable character if any; ``app_cursor`` is
     DECCKM (application cursor keys), which vi-like programs switch on.
     """
-    if key in RESERVED_KEYS:
-        return None
     *modifiers, base = key.split("+")
     text = _encode(base, set(modifiers), character, app_cursor)
     return None if text is None else text.encode("utf-8", "surrogateescape")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from tabwise.pty import PtyProcess
 
-from ._avt import AvtEmulator
+from ._avt import DEFAULT_HISTORY, AvtEmulator
 from ._clock import FRAME_SECONDS, FrameClock
 from ._emulator import Emulator
 
@@ -28,6 +28,11 @@ __all__ = ["ModelUpdate", "TerminalModel"]
 # nobody reads a flood, and every skipped repaint is more time for feeding.
 FLOOD_BYTES = 4 * 1024 * 1024
 FLOOD_REFRESH_SECONDS = 0.1
+# A flood is also output arriving faster than this per frame, even when reading keeps
+# up with it (the backlog stays small). Measured (P6.8): repainting a scrolling pane
+# 60 times a second took most of the loop's time during `seq 1 300000`, and reading
+# the PTY waits for it; at 10 fps the same flood is shown in about half the time.
+FLOOD_FRAME_BYTES = 16 * 1024
 # Past this, the oldest queued output is dropped unseen (a `cat` of a huge file would
 # otherwise hold it all in memory); it would have scrolled out of the history anyway.
 MAX_BACKLOG_BYTES = 64 * 1024 * 1024
@@ -52,12 +57,14 @@ class ModelUpdate:
 class TerminalModel:
     """A PTY's output rendered by an emulator, fed in frame-sized slices."""
 
-    def __init__(self, pty: PtyProcess, emulator: Emulator | None = None) -> None:
+    def __init__(self, pty: PtyProcess, emulator: Emulator | None = None, *,
+                 history: int = DEFAULT_HISTORY) -> None:
         self.pty = pty
-        self.emulator: Emulator = emulator or AvtEmulator(pty.rows, pty.cols)
+        self.emulator: Emulator = emulator or AvtEmulator(pty.rows, pty.cols, history=history)
         self.exit_code: int | None = None
         self.exited = False
         self.fed_bytes = 0  # output processed so far (for throughput figures)
+        self._notified_at_bytes = 0  # fed_bytes when the view was last told
         self._clock_cache: FrameClock | None = None
         self._backlog: deque[bytes] = deque()
         self._backlog_bytes = 0
@@ -76,11 +83,12 @@ class TerminalModel:
         _models[pty] = self
 
     @classmethod
-    def for_pty(cls, pty: PtyProcess) -> TerminalModel:
-        """The model already following ``pty``, or a new one (one per PTY, so a view
-        switching between PTYs finds each screen as it was)."""
+    def for_pty(cls, pty: PtyProcess, *, history: int = DEFAULT_HISTORY) -> TerminalModel:
+        """The model already following ``pty``, or a new one keeping ``history`` lines
+        of scrollback (one per PTY, so a view switching between PTYs finds each screen
+        as it was)."""
         model = _models.get(pty)
-        return model if model is not None and not model._closed else cls(pty)
+        return model if model is not None and not model._closed else cls(pty, history=history)
 
     @property
     def _clock(self) -> FrameClock:
@@ -208,11 +216,13 @@ class TerminalModel:
         if self._listener is None or not self._has_news():
             return True
         now = time.perf_counter()
-        flooded = self._backlog_bytes > FLOOD_BYTES
+        flooded = (self._backlog_bytes > FLOOD_BYTES
+                   or self.fed_bytes - self._notified_at_bytes > FLOOD_FRAME_BYTES)
         interval = FLOOD_REFRESH_SECONDS if flooded else FRAME_SECONDS
         if now - self._last_notify < interval:
             return False
         self._last_notify = now
+        self._notified_at_bytes = self.fed_bytes
         self._listener()
         return True
 

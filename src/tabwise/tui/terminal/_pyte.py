@@ -12,10 +12,11 @@ import pyte
 from pyte.graphics import FG_BG_256
 
 from ._emulator import Color, Cursor, Pen, Run, ScannedEmulator
+from ._width import fit_cells
 
 __all__ = ["PyteEmulator"]
 
-DEFAULT_HISTORY = 5000
+DEFAULT_HISTORY = 10000
 
 _NAMED = ("black", "red", "green", "brown", "blue", "magenta", "cyan", "white")
 _NAME_TO_INDEX: dict[str, int] = {name: i for i, name in enumerate(_NAMED)}
@@ -64,20 +65,24 @@ class PyteEmulator(ScannedEmulator):
             line = top[index]
         runs: list[Run] = []
         chars: list[str] = []
+        widths: list[int] = []
         prev: pyte.screens.Char | None = None
-        for x in range(self.cols):
+        cols = self.cols
+        for x in range(cols):
             char = line[x]
             if not char.data:  # the second half of a wide character
                 continue
+            width = 2 if x + 1 < cols and not line[x + 1].data else 1
             if prev is not None and char[1:] == prev[1:]:
                 chars.append(char.data)
+                widths.append(width)
                 continue
             if prev is not None:
-                runs.append(("".join(chars), _pen(prev)))
-            chars = [char.data]
+                runs.append((_text(chars, widths), _pen(prev)))
+            chars, widths = [char.data], [width]
             prev = char
         if prev is not None:
-            runs.append(("".join(chars), _pen(prev)))
+            runs.append((_text(chars, widths), _pen(prev)))
         return runs
 
     def take_dirty(self) -> set[int] | None:
@@ -88,6 +93,13 @@ class PyteEmulator(ScannedEmulator):
         dirty = set(self._screen.dirty)
         self._screen.dirty.clear()
         return dirty
+
+
+def _text(chars: list[str], widths: list[int]) -> str:
+    text = "".join(chars)
+    # pyte keeps combining marks in their base's cell; Rich may still measure a cell's
+    # text (a joiner sequence) differently from pyte's wcwidth.
+    return text if text.isascii() else fit_cells(chars, widths)
 
 
 def _pen(char: pyte.screens.Char) -> Pen:

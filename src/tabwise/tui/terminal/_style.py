@@ -6,13 +6,14 @@ palette colours 0-15 stay ANSI so Textual maps them through the app's ANSI theme
 
 from __future__ import annotations
 
-from rich.cells import get_character_cell_size
+from rich.cells import cell_len
 from rich.color import Color as RichColor
 from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
 from ._emulator import Color, Pen, Run
+from ._width import graphemes
 
 __all__ = ["StripPainter"]
 
@@ -69,17 +70,19 @@ class StripPainter:
             run_style = self.style(pen)
             if drawn or cursor_col >= col + len(text) * 2:  # cheap "surely past" check
                 segments.append(Segment(text, run_style))
-                col += sum(get_character_cell_size(c) for c in text)
+                col += cell_len(text)
                 continue
-            for index, char in enumerate(text):
-                size = get_character_cell_size(char)
+            pieces = list(text) if text.isascii() else graphemes(text)
+            for index, piece in enumerate(pieces):
+                size = cell_len(piece)
                 if col <= cursor_col < col + size:
                     cursor = _CURSOR_ON_REVERSE if pen.reverse else _CURSOR
-                    segments.append(Segment(text[:index], run_style))
-                    segments.append(Segment(char, run_style + cursor))
-                    segments.append(Segment(text[index + 1 :], run_style))
+                    segments.append(Segment("".join(pieces[:index]), run_style))
+                    segments.append(Segment(piece, run_style + cursor))
+                    rest = "".join(pieces[index + 1 :])
+                    segments.append(Segment(rest, run_style))
                     drawn = True
-                    col += sum(get_character_cell_size(c) for c in text[index:])
+                    col += size + cell_len(rest)
                     break
                 col += size
             else:

@@ -46,7 +46,7 @@ class SessionView(Horizontal):
 
     def __init__(self, info: dict[str, Any], pty: PtyProcess | None, *,
                  history: Sequence[ModelMessage] = (),
-                 usage: dict[str, Any] | None = None) -> None:
+                 usage: dict[str, Any] | None = None, scrollback: int = 10000) -> None:
         self.session_id: str = info["session_id"]
         super().__init__(id=view_id(self.session_id))
         self.name_: str = info.get("name") or "tab"
@@ -63,7 +63,7 @@ class SessionView(Horizontal):
         self.unseen = False
         self.failed = False
         self.prefer_prompt = False  # which pane gets focus when the tab is shown
-        self.terminal = TerminalView(pty)
+        self.terminal = TerminalView(pty, scrollback=scrollback)
         self.panel = AgentPanel(self.session_id)
         self._history = list(history)
 

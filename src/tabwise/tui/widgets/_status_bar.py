@@ -88,6 +88,8 @@ class StatusBar(Widget):
     warning_threshold: reactive[float] = reactive(0.75)
     spend: reactive[str] = reactive("")
     """The tab's tokens and cost so far (see :func:`format_spend`; "" hides it)."""
+    hints: reactive[str] = reactive(KEY_HINTS)
+    """The key hints on the right (they follow ``[keys]`` and full-screen programs)."""
 
     def render(self) -> Content:
         style = self.get_visual_style
@@ -108,7 +110,7 @@ class StatusBar(Widget):
         state = self.state if self.state in STATE_LABELS else "idle"
         parts.append(Content(STATE_LABELS[state]).stylize(style(f"status-bar--{state}")))
         left = Content("").join(parts)
-        hints = Content(KEY_HINTS + " ").stylize(style("status-bar--dim"))
+        hints = Content(self.hints + " ").stylize(style("status-bar--dim"))
         width = self.size.width or 120
         room = width - left.cell_length - hints.cell_length
         if room >= 1:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.style import Style
 from textual import events
 from textual.geometry import Region
 from textual.message import Message
@@ -9,11 +10,22 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from tabwise.pty import PtyProcess
-from tabwise.tui.terminal import RESERVED_KEYS, Cursor, StripPainter, TerminalModel, encode_key
+from tabwise.tui.terminal import (
+    DEFAULT_HISTORY,
+    DEFAULT_ROUTING,
+    Cursor,
+    KeyRouting,
+    StripPainter,
+    TerminalModel,
+    encode_key,
+)
+from tabwise.tui.terminal._mouse import MouseAction, encode_mouse, encode_wheel
+from tabwise.tui.terminal._selection import Selection
 
 __all__ = ["TerminalView"]
 
 _WHEEL_LINES = 3
+_SELECTED = Style(reverse=True)
 _PASTE_START, _PASTE_END = "\x1b[200~", "\x1b[201~"
 
 
@@ -25,11 +37,18 @@ class TerminalView(Widget, can_focus=True):
     model keeps listening while detached, so a background tab's screen stays current.
 
     Keys have no ``BINDINGS``: while focused, every key goes to the program except the
-    app's shortcuts (:data:`~tabwise.tui.terminal.RESERVED_KEYS`: F1, F2, F3, F10,
-    Alt+T, Alt+W, Alt+1..9, Alt+Left/Right), which bubble to the app. Shift+PageUp and
+    app's shortcuts (``routing``, from ``[keys]``: F1, F2, F3, F10, Alt+T, Alt+W,
+    Alt+1..9, Alt+Left/Right by default), which bubble to the app; while a full-screen
+    program (alternate screen) runs, only the escape chord does. Shift+PageUp and
     Shift+PageDown (and the mouse wheel outside full-screen programs) scroll the history;
     any key typed returns to the live screen.
+
+    The mouse goes to programs that turned on mouse tracking (modes 1000/1002/1003,
+    SGR 1006 or X10 encoding). Otherwise, or with Shift held, dragging selects text
+    (shown reversed), copied to the clipboard (OSC 52) when the button is released.
     """
+
+    ALLOW_SELECT = False  # Textual's own selection does not know the emulator's cells
 
     DEFAULT_CSS = """
     TerminalView {
@@ -63,6 +82,19 @@ class TerminalView(Widget, can_focus=True):
         def control(self) -> TerminalView:
             return self.terminal
 
+    class FullScreenChanged(Message):
+        """A full-screen program started or ended (the alternate screen was entered or
+        left): while one runs, it gets every key but the escape chord."""
+
+        def __init__(self, terminal: TerminalView, full_screen: bool) -> None:
+            super().__init__()
+            self.terminal = terminal
+            self.full_screen = full_screen
+
+        @property
+        def control(self) -> TerminalView:
+            return self.terminal
+
     class TitleChanged(Message):
         """The program set the window title (OSC 0 or 2)."""
 
@@ -79,11 +111,15 @@ class TerminalView(Widget, can_focus=True):
         self,
         pty: PtyProcess | TerminalModel | None = None,
         *,
+        scrollback: int = DEFAULT_HISTORY,
+        routing: KeyRouting = DEFAULT_ROUTING,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
+        self.scrollback = scrollback  # history lines for models this view makes
+        self.routing = routing
         self._painter = StripPainter()
         self._model: TerminalModel | None = None
         self._lines: dict[int, Strip] = {}  # live screen rows already painted
@@ -91,6 +127,10 @@ class TerminalView(Widget, can_focus=True):
         self._back = 0  # lines scrolled back into the history; 0 is the live screen
         self._base_stale = True
         self._update_queued = False
+        self.selection: Selection | None = None
+        self._selecting = False
+        self._mouse_button = 0  # the button a program was told went down
+        self._full_screen = False
         if pty is not None:
             self.attach(pty)
 
@@ -105,6 +145,11 @@ class TerminalView(Widget, can_focus=True):
     def terminal_title(self) -> str:
         """The title the program set, or ``""``."""
         return self._model.emulator.title if self._model else ""
+
+    @property
+    def full_screen(self) -> bool:
+        """Whether a full-screen program (alternate screen) runs in the terminal."""
+        return self._model is not None and self._model.emulator.in_alt_screen
 
     @property
     def scrolled_back(self) -> int:
@@ -127,7 +172,8 @@ class TerminalView(Widget, can_focus=True):
             self._model_changed()
             return current
         self.detach()
-        model = target if isinstance(target, TerminalModel) else TerminalModel.for_pty(target)
+        model = target if isinstance(target, TerminalModel) else TerminalModel.for_pty(
+            target, history=self.scrollback)
         self._model = model
         self._back = 0
         self._lines.clear()
@@ -172,17 +218,28 @@ class TerminalView(Widget, can_focus=True):
         if model is None:
             return Strip.blank(width, self.rich_style)
         live = self._back == 0
-        if live and (strip := self._lines.get(y)) is not None and strip.cell_length == width:
-            return strip
-        emulator = model.emulator
         row = y - self._back
+        if live and (strip := self._lines.get(y)) is not None and strip.cell_length == width:
+            return self._highlight(strip, row)
+        emulator = model.emulator
         cursor = self._cursor
         show_cursor = live and self.has_focus and cursor.visible and cursor.row == row
         runs = emulator.runs(row) if row < emulator.rows else []
         strip = self._painter.strip(runs, width, cursor.col if show_cursor else None)
         if live:
             self._lines[y] = strip
-        return strip
+        return self._highlight(strip, row)
+
+    def _highlight(self, strip: Strip, row: int) -> Strip:
+        if self.selection is None:
+            return strip
+        cols = self.selection.columns(row, strip.cell_length)
+        if cols is None:
+            return strip
+        first, stop = cols
+        return Strip.join([strip.crop(0, first),
+                           strip.crop(first, stop).apply_style(_SELECTED),
+                           strip.crop(stop, strip.cell_length)])
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -203,6 +260,9 @@ class TerminalView(Widget, can_focus=True):
         cursor = model.emulator.cursor
         if self._back and model.emulator.in_alt_screen:
             self._back = 0  # a full-screen program started: it has no history to show
+        if self.selection is not None and not self._selecting and (
+                update.dirty is None or not update.dirty.isdisjoint(self.selection.rows())):
+            self.selection = None  # what was selected changed under it, as in xterm
         if update.dirty is None or self._back:
             self._lines.clear()
             self.refresh()
@@ -215,6 +275,9 @@ class TerminalView(Widget, can_focus=True):
                 self._lines.pop(row, None)
             self.refresh(*(Region(0, row, width, 1) for row in rows))
         self._cursor = cursor
+        if model.emulator.in_alt_screen != self._full_screen:
+            self._full_screen = not self._full_screen
+            self.post_message(self.FullScreenChanged(self, self._full_screen))
         if update.title is not None:
             self.post_message(self.TitleChanged(self, update.title))
         if update.exited:
@@ -250,12 +313,21 @@ class TerminalView(Widget, can_focus=True):
 
     # -- input -----------------------------------------------------------------------
 
+    def is_app_key(self, key: str) -> bool:
+        """Whether ``key`` goes to the app rather than to the program right now."""
+        model = self._model
+        full_screen = model is not None and model.emulator.in_alt_screen
+        return self.routing.is_app_key(key, full_screen=full_screen)
+
     def check_consume_key(self, key: str, character: str | None) -> bool:
-        return self._model is not None and encode_key(key, character) is not None
+        # Textual drops the app's (priority) bindings for keys a focused widget
+        # consumes: this is how a full-screen program gets F10 before the app does.
+        return (self._model is not None and not self.is_app_key(key)
+                and encode_key(key, character) is not None)
 
     async def _on_key(self, event: events.Key) -> None:
         model = self._model
-        if model is None or event.key in RESERVED_KEYS:
+        if model is None or self.is_app_key(event.key):
             return  # bubbles to the app's bindings
         if event.key in ("shift+pageup", "shift+pagedown"):
             page = max(1, self.size.height - 1)
@@ -271,6 +343,7 @@ class TerminalView(Widget, can_focus=True):
         if data is None:
             return
         _consume(event)
+        self.clear_selection()
         self.scroll_history(-self._back)
         model.write(data)
 
@@ -300,12 +373,9 @@ class TerminalView(Widget, can_focus=True):
         event.stop()
         emulator = model.emulator
         if emulator.mouse_tracking and self._back == 0:
-            x, y = event.x + 1, event.y + 1
-            button = 64 if up else 65
-            if emulator.mouse_sgr:
-                model.write(f"\x1b[<{button};{x};{y}M")
-            else:
-                model.write(b"\x1b[M" + bytes([32 + button, 32 + min(x, 223), 32 + min(y, 223)]))
+            report = encode_wheel(up, event.x, event.y, sgr=emulator.mouse_sgr)
+            if report:
+                model.write(report)
         elif emulator.in_alt_screen:
             # Full-screen programs without mouse support (less, man) scroll with arrows.
             key = "up" if up else "down"
@@ -313,6 +383,99 @@ class TerminalView(Widget, can_focus=True):
             model.write(data * _WHEEL_LINES)
         else:
             self.scroll_history(_WHEEL_LINES if up else -_WHEEL_LINES)
+
+    # -- mouse: reports to programs, or selection ----------------------------------------
+
+    def _tracking(self, event: events.MouseEvent) -> bool:
+        """Whether mouse events go to the program (it asked, and Shift is not held)."""
+        model = self._model
+        return (model is not None and model.emulator.mouse_mode != 0 and self._back == 0
+                and not event.shift and not self._selecting)
+
+    def _report(self, action: MouseAction, event: events.MouseEvent, button: int) -> None:
+        model = self._model
+        assert model is not None
+        emulator = model.emulator
+        col = max(0, min(emulator.cols - 1, event.x))
+        row = max(0, min(emulator.rows - 1, event.y))
+        report = encode_mouse(action, button, col, row, mode=emulator.mouse_mode,
+                              sgr=emulator.mouse_sgr, shift=event.shift, alt=event.meta,
+                              ctrl=event.ctrl)
+        if report:
+            model.write(report)
+
+    def _point(self, event: events.MouseEvent) -> tuple[int, int]:
+        y = max(0, min(self.size.height - 1, event.y))
+        x = max(0, min(self.size.width - 1, event.x))
+        return (y - self._back, x)
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        if self._model is None:
+            return
+        event.stop()
+        if self._tracking(event):
+            self._mouse_button = event.button
+            self._report(MouseAction.PRESS, event, event.button)
+            self.capture_mouse()
+            return
+        if event.button == 1:
+            point = self._point(event)
+            self.selection = Selection(point, point)
+            self._selecting = True
+            self.capture_mouse()
+            self.refresh()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        if self._model is None:
+            return
+        if self._selecting:
+            event.stop()
+            if self.selection is not None:
+                self.selection = Selection(self.selection.anchor, self._point(event))
+                self.refresh()
+        elif self._tracking(event):
+            event.stop()
+            self._report(MouseAction.MOTION, event, self._mouse_button)
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        if self._model is None:
+            return
+        event.stop()
+        self.release_mouse()
+        if self._selecting:
+            self._selecting = False
+            text = self.selected_text()
+            if text:
+                self.app.copy_to_clipboard(text)
+                self.notify(f"Copied {len(text)} characters.", timeout=2)
+            return
+        if self._tracking(event):
+            button, self._mouse_button = self._mouse_button or event.button, 0
+            self._report(MouseAction.RELEASE, event, button)
+
+    def selected_text(self) -> str:
+        """The text of the selection, rows joined by newlines, trailing blanks dropped."""
+        model, selection = self._model, self.selection
+        if model is None or selection is None or selection.empty:
+            return ""
+        emulator = model.emulator
+        width = emulator.cols
+        lines = []
+        for row in selection.rows():
+            if not -emulator.history_size <= row < emulator.rows:
+                continue
+            cols = selection.columns(row, width)
+            if cols is None:
+                continue
+            strip = self._painter.strip(emulator.runs(row), width)
+            lines.append(strip.crop(*cols).text.rstrip())
+        return "\n".join(lines)
+
+    def clear_selection(self) -> None:
+        if self.selection is not None:
+            self.selection = None
+            self._selecting = False
+            self.refresh()
 
     def on_focus(self) -> None:
         self._refresh_cursor_row()

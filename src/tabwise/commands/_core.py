@@ -18,7 +18,7 @@ from ..agent import AgentBridge, AiState, BridgeHooks
 from ..errors import InvalidParams, SessionNotFound, TabwiseError
 from ..events import EventBus, Subscription
 from ..providers import ProviderRegistry
-from ..pty import PtyProcess
+from ..pty import PtyProcess, restored_preamble
 from ..sessions import Session
 from ..settings import (
     Paths,
@@ -29,6 +29,7 @@ from ..settings import (
 )
 from ._export import to_json, to_markdown
 from ._hooks import ArchiveHooks
+from ._snapshots import ScreenKeeper
 
 if TYPE_CHECKING:
     from ..archive import Archive, SessionRow
@@ -64,6 +65,9 @@ class Tabwise:
         hooks: BridgeHooks | None = ArchiveHooks(archive) if archive is not None else None
         self.ai = AiState(self.bus, self.providers, hooks)
         self.sessions: dict[str, Session] = {}
+        # Each tab's terminal screen, kept across restarts (issue #12).
+        self.screens = (ScreenKeeper(archive, settings.terminal.scrollback)
+                        if archive is not None else None)
         self._next_position = 0
         self.started_at = time.time()
 
@@ -96,10 +100,15 @@ class Tabwise:
                         await core.restore_session(row.session_id)
                     except TabwiseError as exc:
                         log.warning("could not restore session %s: %s", row.session_id, exc)
+        if core.screens is not None:
+            core.screens.start(core._ptys)
         return core
 
     async def stop(self) -> None:
-        """Stop every agent and shell; open sessions stay open in the archive."""
+        """Stop every agent and shell; open sessions stay open in the archive, with
+        their terminal screens."""
+        if self.screens is not None:
+            await self.screens.stop(self._ptys())
         await asyncio.gather(*(self.ai.shutdown(sid) for sid in list(self.ai.bridges)),
                              return_exceptions=True)
         await asyncio.gather(*(s.pty.close() for s in self.sessions.values() if s.pty),
@@ -110,6 +119,9 @@ class Tabwise:
         await self.providers.aclose()
 
     # -- helpers -------------------------------------------------------------------
+
+    def _ptys(self) -> dict[str, PtyProcess | None]:
+        return {sid: s.pty for sid, s in self.sessions.items()}
 
     def _session(self, session_id: str) -> Session:
         if not isinstance(session_id, str):
@@ -133,9 +145,13 @@ class Tabwise:
         bridge = self.ai.bridges.get(s.session_id)
         return s.info(self._ai_status(s), bridge.config if bridge else None)
 
-    def _start_pty(self, s: Session, rows: int = 24, cols: int = 80) -> None:
+    def _start_pty(self, s: Session, rows: int = 24, cols: int = 80,
+                   preamble: bytes = b"") -> None:
         shell = self.settings.terminal.resolved_shell()
         pty = PtyProcess.spawn([shell], str(s.working_directory), rows=rows, cols=cols)
+        # Before the loop runs again, so before the shell's first output is read: a
+        # restored screen shows above the new prompt, in every front end.
+        pty.output.append(preamble)
 
         def exited(code: int | None) -> None:
             self.bus.publish(s.session_id, "pty_exited", exit_code=code)
@@ -197,6 +213,8 @@ class Tabwise:
         s = self._session(session_id)
         await self.ai.shutdown(session_id)
         if s.pty is not None:
+            if self.screens is not None:
+                self.screens.save_soon(session_id, s.pty)
             await s.pty.close()
         del self.sessions[session_id]
         if self.archive is not None:
@@ -250,10 +268,17 @@ class Tabwise:
         self.sessions[session_id] = s
         self._next_position = max(self._next_position, row.position + 1)
         if terminal:
+            snap = await self.screens.load(session_id) if self.screens else None
+            size = (snap.rows, snap.cols) if snap and snap.rows > 0 and snap.cols > 1 \
+                else (24, 80)
+            preamble = restored_preamble(snap.data.decode("utf-8", "replace"),
+                                         snap.saved_at) if snap else b""
             try:
-                self._start_pty(s)
+                self._start_pty(s, *size, preamble=preamble)
             except OSError as exc:
                 log.warning("no shell for restored session %s: %s", session_id, exc)
+            if self.screens is not None and s.pty is not None:
+                self.screens.restored(session_id, s.pty)
         saved = f"{row.provider}/{row.model}" if row.provider and row.model else "none"
         try:
             if not (row.provider and row.model):
@@ -274,6 +299,20 @@ class Tabwise:
             self.archive.update_session(session_id, closed_at=None, updated_at=time.time(),
                                         position=s.position)
         return self._info(s)
+
+    async def set_active_session(self, session_id: str) -> bool:
+        """Remember which tab a front end shows, so the next start shows it again."""
+        self._session(session_id)
+        if self.archive is not None:
+            self.archive.set_app_state("active_session", session_id)
+        return True
+
+    async def get_active_session(self) -> str | None:
+        """The tab last made active with :meth:`set_active_session`, if it is live."""
+        if self.archive is None:
+            return None
+        sid = await self.archive.get_app_state("active_session")
+        return sid if sid in self.sessions else None
 
     async def rename_session(self, session_id: str, name: str) -> dict[str, Any]:
         if not isinstance(name, str) or not name.strip():

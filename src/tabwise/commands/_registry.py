@@ -28,6 +28,7 @@ COMMANDS: tuple[str, ...] = (
     "get_ai_conversation_length", "get_pending_approvals", "respond_to_tool_approval",
     "get_context_usage", "compact_context", "get_default_ai_config", "list_providers",
     "get_settings", "reload_settings",
+    "set_active_session", "get_active_session",
 )
 
 

@@ -1,0 +1,113 @@
+"""Keeping each tab's terminal screen across restarts (issue #12, item 6).
+
+The command layer owns this, not a front end: snapshots are made from the PTY's own
+output log, so ``tabwise serve`` keeps screens exactly as the TUI does. A snapshot is
+saved when a tab closes, when the core stops (quit, SIGTERM), and every
+:data:`SNAPSHOT_INTERVAL` seconds for tabs that printed something since their last one,
+so a crash (kill -9) loses at most that much of the screen. On restore the saved lines
+go into the new shell's output log before the shell prints anything, followed by a dim
+``── restored from <time> ──`` line: every front end shows them above the new prompt,
+and ``pty_read`` returns them like any other output.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from ..errors import TabwiseError
+from ..pty import render_screen
+
+if TYPE_CHECKING:
+    from ..archive import Archive, TerminalSnapshot
+    from ..pty import PtyProcess
+
+__all__ = ["SNAPSHOT_INTERVAL", "ScreenKeeper"]
+
+log = logging.getLogger("tabwise")
+
+SNAPSHOT_INTERVAL = 30.0  # seconds between background saves of changed screens
+
+
+class ScreenKeeper:
+    """Saves the screens of live tabs to the archive; one per core."""
+
+    def __init__(self, archive: Archive, history: int) -> None:
+        self.archive = archive
+        self.history = history  # scrollback lines kept above the screen
+        self._saved_total: dict[str, int] = {}  # output bytes seen at the last save
+        self._pending: set[asyncio.Task[None]] = set()
+        self._loop_task: asyncio.Task[None] | None = None
+
+    def start(self, live: Callable[[], dict[str, PtyProcess | None]]) -> None:
+        """Every :data:`SNAPSHOT_INTERVAL` seconds until :meth:`stop`, save the changed
+        screens of the tabs ``live()`` returns (session id -> PTY)."""
+        self._loop_task = asyncio.create_task(self._every_interval(live),
+                                              name="tabwise-screen-snapshots")
+
+    async def _every_interval(self, live: Callable[[], dict[str, PtyProcess | None]]) -> None:
+        while True:
+            await asyncio.sleep(SNAPSHOT_INTERVAL)
+            await self.save_all(live())
+
+    def restored(self, session_id: str, pty: PtyProcess) -> None:
+        """The new shell of a restored tab starts from a saved screen: nothing new yet."""
+        self._saved_total[session_id] = pty.output.total
+
+    def changed(self, session_id: str, pty: PtyProcess) -> bool:
+        return pty.output.total != self._saved_total.get(session_id, 0)
+
+    def save_soon(self, session_id: str, pty: PtyProcess) -> None:
+        """Save the tab's screen in the background (a closing tab: its PTY's output is
+        copied now, rendered and written off the caller's path)."""
+        if not self.changed(session_id, pty):
+            return
+        task = asyncio.create_task(self._save(session_id, *_capture(pty)))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def save_all(self, live: dict[str, PtyProcess | None]) -> None:
+        """Save the screens of every tab in ``live`` that changed since its last save."""
+        jobs = [self._save(sid, *_capture(pty)) for sid, pty in live.items()
+                if pty is not None and self.changed(sid, pty)]
+        await asyncio.gather(*jobs)
+
+    async def stop(self, live: dict[str, PtyProcess | None]) -> None:
+        """Save every changed screen, finish background saves, stop the timer."""
+        if self._loop_task is not None:
+            self._loop_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop_task
+            self._loop_task = None
+        await self.save_all(live)
+        if self._pending:
+            await asyncio.gather(*self._pending, return_exceptions=True)
+
+    async def _save(self, session_id: str, raw: bytes, total: int, rows: int,
+                    cols: int) -> None:
+        from ..archive import TerminalSnapshot
+
+        self._saved_total[session_id] = total
+        try:
+            screen = await asyncio.to_thread(render_screen, raw, rows, cols, self.history)
+            self.archive.save_terminal_snapshot(TerminalSnapshot(
+                session_id, time.time(), rows, cols, screen.text.encode("utf-8")))
+        except (TabwiseError, OSError, ValueError) as exc:
+            # A screen is a nicety next to the conversation: never fail a close or a quit.
+            log.warning("could not save the terminal screen of %s: %s", session_id, exc)
+
+    async def load(self, session_id: str) -> TerminalSnapshot | None:
+        try:
+            return await self.archive.load_terminal_snapshot(session_id)
+        except TabwiseError as exc:
+            log.warning("could not read the terminal screen of %s: %s", session_id, exc)
+            return None
+
+
+def _capture(pty: PtyProcess) -> tuple[bytes, int, int, int]:
+    log_ = pty.output
+    return log_.read(0, log_.total).data, log_.total, pty.rows, pty.cols

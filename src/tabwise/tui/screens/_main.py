@@ -105,7 +105,9 @@ class MainScreen(TabCommands, Screen[None]):
         providers = await core.list_providers()
         for info in live:
             await self.add_view(info, providers=providers, activate=False)
-        await self.activate(live[0]["session_id"])
+        # The tab that was active when the app last quit, else the first.
+        active = await core.get_active_session()
+        await self.activate(active if active in self.views else live[0]["session_id"])
         self.ready = True
 
     async def add_view(self, info: dict[str, Any], *, providers: list[dict[str, Any]],
@@ -175,6 +177,8 @@ class MainScreen(TabCommands, Screen[None]):
         old = self.active_view
         if old is not None and old is not view:
             old.prefer_prompt = self._focus_in(old.panel)
+        if sid != self.active_id:
+            await self.core.set_active_session(sid)
         self.active_id = sid
         self.query_one(ContentSwitcher).current = view.id
         view.seen()

@@ -77,11 +77,16 @@ class Tabwise:
     async def start(cls, home: str | os.PathLike[str] | None = None, *,
                     restore: bool | None = None) -> Tabwise:
         """Resolve paths, write the first-run settings template, load settings, open the
-        archive, purge old closed sessions and (by default) restore the open tabs."""
+        archive, purge old closed sessions and (by default) restore the open tabs.
+
+        Invalid settings do not stop the start: each invalid value has its default and
+        ``settings.errors`` lists the problems for the front end to show."""
         paths = resolve_paths(home)
         paths.ensure_dirs()
         ensure_settings_file(paths.settings_file)
-        settings = load_settings(paths.settings_file)
+        settings = load_settings(paths.settings_file, strict=False)
+        for problem in settings.errors:
+            log.error("settings: %s (using the default instead)", problem)
         archive = None
         if settings.sessions.persist:
             from ..archive import Archive

@@ -175,7 +175,8 @@ class TerminalSettings:
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """The whole settings file, validated. ``warnings`` lists unknown keys and the like."""
+    """The whole settings file, validated. ``warnings`` lists unknown keys and the like;
+    ``errors`` what was invalid (see :func:`~tabwise.settings.load_settings`)."""
 
     default_provider: str = "openai"
     default_model: str = "gpt-4.1-mini"
@@ -186,6 +187,8 @@ class Settings:
     terminal: TerminalSettings = field(default_factory=TerminalSettings)
     path: Path | None = None
     warnings: tuple[str, ...] = ()
+    # Problems found when loading leniently (each invalid value then has its default).
+    errors: tuple[str, ...] = ()
 
     def provider(self, name: str) -> ProviderSettings | None:
         """The settings for provider ``name``; built-ins exist even without a table."""
@@ -229,4 +232,5 @@ class Settings:
             },
             "terminal": {"shell": self.terminal.shell, "scrollback": self.terminal.scrollback},
             "warnings": list(self.warnings),
+            "errors": list(self.errors),
         }

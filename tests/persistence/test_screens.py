@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import sqlite3
 import sys
@@ -153,14 +154,25 @@ async def test_serve_sigterm_saves_screens_and_restores_them(
 
 def test_render_keeps_styles_and_wide_characters_and_bounds_history() -> None:
     raw = b"".join(f"line {i}\r\n".encode() for i in range(100))
-    raw += "\x1b[1;38;5;208mbold orange\x1b[0m 界 \x1b[48;2;1;2;3mrgb\x1b[0m\r\n$ ".encode()
+    raw += ("\x1b[1;38;5;208mbold orange\x1b[0m 界 \x1b[48;2;1;2;3mrgb\x1b[0m "
+            "\x1b[41m  \x1b[0m\r\n" + "w" * 45 + "\r\n$ ").encode()
+    # Modes, charsets, a scroll region and a title set at the end leave no trace.
+    raw += b"\x1b[?2004h\x1b[?1h\x1b=\x1b(0\x1b[5;10r\x1b]0;title\x07\x1b[6n"
     screen = render_screen(raw, 10, 40, history=20)
     lines = screen.text.split("\r\n")
-    assert screen.lines == len(lines) == 30  # 20 of history + the 10-row screen
-    assert lines[0] == "line 72"
-    assert lines[-2] == ("\x1b[0;1;38;5;208mbold orange\x1b[0m 界 "
-                         "\x1b[0;48;2;1;2;3mrgb\x1b[0m")
-    assert lines[-1] == "$"
+    # 20 lines of history + the 10-row screen, the 45 w's wrapped on 2 rows being one.
+    assert screen.lines == len(lines) == 29
+    assert lines[0] == "line 74"
+    assert lines[-3] == ("\x1b[0;38;5;208;1mbold orange\x1b[0m 界 "
+                         "\x1b[0;48;2;1;2;3mrgb\x1b[0m \x1b[0;41m  \x1b[0m")
+    assert lines[-2] == "w" * 45  # soft-wrapped: replays (and reflows) as one line
+    assert _strip_sgr(lines[-1]) == "$"
+    assert all(not re.search(r"\x1b(?!\[[0-9;]*m)|[\x00-\x09\x0b-\x1a\x1c-\x1f\x7f-\x9f]", ln)
+               for ln in lines)
+
+
+def _strip_sgr(text: str) -> str:
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
 
 def test_blank_screen_gets_no_mark() -> None:

@@ -2,8 +2,8 @@
 
 A snapshot is made from the PTY's recent raw output (:class:`~tabwise.pty.OutputLog`)
 by running it through a headless terminal engine (asciinema's avt, already the TUI's
-default emulator) of the tab's size, then writing each line of the main screen and its
-scrollback back out as text with SGR styling only.
+default emulator) of the tab's size, then writing the main screen and its scrollback
+back out (the engine's own dump, reduced to text and SGR styling).
 
 Why rendered text and not the raw bytes: replaying a raw tail into a new terminal would
 also replay its modes (alternate screen, mouse reporting, bracketed paste, application
@@ -16,11 +16,12 @@ bounded by lines rather than by bytes.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 
 # The package's own __init__ re-exports these implicitly; import from the typed module.
-from avt._avt import Color, Line, Pen, Vt
+from avt._avt import Vt
 
 __all__ = ["RenderedScreen", "render_screen", "restored_preamble"]
 
@@ -40,25 +41,29 @@ class RenderedScreen:
 def render_screen(raw: bytes, rows: int, cols: int, history: int) -> RenderedScreen:
     """Render ``raw`` terminal output as it shows on a ``rows`` x ``cols`` terminal:
     its main screen and up to ``history`` lines of scrollback above it, up to the last
-    line with text. CPU-bound (about 35 µs a line): call it from a worker thread."""
+    line with text. CPU-bound (~30 ms for 256 KB): call it from a worker thread."""
     rows, cols = max(1, rows), max(2, cols)
     # Start at a line boundary: the tail may begin inside a line or an escape sequence.
     newline = raw.find(b"\n")
     if 0 <= newline < len(raw) - 1 and len(raw) >= 4096:
         raw = raw[newline + 1:]
     vt = Vt(cols, rows, scrollback_limit=max(0, history))
-    text = raw.decode("utf-8", "replace")
     try:
-        vt.feed_str(text)
+        vt.feed_str(raw.decode("utf-8", "replace"))
         vt.feed_str(_LEAVE_ALT_SCREEN)
+        # A screen as tall as screen + scrollback holds every line, so the engine's own
+        # dump (Rust: ~25x faster than reading cells from Python) writes them all out.
+        vt.resize(cols, len(vt.lines()))
+        dump = vt.dump()
     except BaseException as exc:  # avt panics (PanicException) on some malformed input
         if type(exc).__name__ != "PanicException":
             raise
         return RenderedScreen("", 0)
-    lines = [_line_sgr(line) for line in vt.lines()]
-    while lines and not lines[-1]:
+    # Blanks after the last SGR are unstyled (the dump resets after each styled run).
+    lines = [line.rstrip(" ") for line in _text_and_sgr(dump).split("\r\n")]
+    while lines and not _SGR.sub("", lines[-1]).strip():
         lines.pop()
-    return RenderedScreen("\r\n".join(lines), len(lines))
+    return RenderedScreen("\r\n".join(lines) + ("\x1b[0m" if lines else ""), len(lines))
 
 
 def restored_preamble(text: str, saved_at: float) -> bytes:
@@ -71,64 +76,28 @@ def restored_preamble(text: str, saved_at: float) -> bytes:
     return f"{text}\x1b[0m\r\n\x1b[0;2m── restored from {when} ──\x1b[0m\r\n".encode()
 
 
-def _line_sgr(line: Line) -> str:
-    # Only the cells up to the last character are visited (``text`` skips the second
-    # half of wide characters, hence counting characters rather than cells): building
-    # cell objects is what costs. Trailing blanks lose their background colour.
-    text = line.text
-    wanted = len(text.rstrip())
-    if not wanted:
-        return ""
-    out: list[str] = []
-    prev: Pen | None = None
-    i = 0
-    while wanted:
-        cell = line[i]
-        i += 1
-        if cell.width == 0:
-            continue
-        pen = cell.pen
-        if prev is None and pen.is_default():
-            prev = pen
-        elif prev is None or pen != prev:
-            out.append(_sgr(pen))
-            prev = pen
-        out.append(cell.char)
-        wanted -= 1
-    if prev is not None and not prev.is_default():
-        out.append("\x1b[0m")
-    return "".join(out)
+# The engine's dump is meant for itself: it repeats characters with REP (CSI n b), writes
+# extended colours with colons (38:5:n), and ends with the cursor position, charsets and
+# modes, partly as 8-bit C1 controls. Keep text and SGR only, in the common dialect.
+# Every pattern but the rare ones replaces with a constant, which keeps this in C.
+_TRAILING_BLANKS = re.compile(r" \x1b\[\d+b(?=\r\n|\x1b\[m|$)")  # blank up to the end
+_REP = re.compile(r"([^\x00-\x1f\x7f-\x9f])\x1b\[(\d+)b")
+_COLON_SGR = re.compile(r"\x1b\[([0-9;]*:[0-9:;]*)m")
+_NOT_TEXT_OR_SGR = re.compile(
+    r"\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
+    r"|\x1b\[[0-?]*[ -/]*[@-ln-~]"  # CSI other than SGR (final "m")
+    r"|\x1b\][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"  # OSC
+    r"|\x1b[ -/]*[0-Z\\^-~]"  # other escape sequences (charsets, keypad modes, ...)
+    r"|[\x00-\x09\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f-\x9a\x9c-\x9f]"  # controls but CR, LF
+)
+_SGR = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def _sgr(p: Pen) -> str:
-    codes = ["0"]
-    if p.bold:
-        codes.append("1")
-    if p.faint:
-        codes.append("2")
-    if p.italic:
-        codes.append("3")
-    if p.underline:
-        codes.append("4")
-    if p.blink:
-        codes.append("5")
-    if p.inverse:
-        codes.append("7")
-    if p.strikethrough:
-        codes.append("9")
-    codes += _color(p.foreground, 30)
-    codes += _color(p.background, 40)
-    return f"\x1b[{';'.join(codes)}m"
-
-
-def _color(color: Color | None, base: int) -> list[str]:
-    if isinstance(color, Color.Indexed):
-        i = color[0]
-        if i < 8:
-            return [str(base + i)]
-        if i < 16:
-            return [str(base + 60 + i - 8)]
-        return [str(base + 8), "5", str(i)]
-    if isinstance(color, Color.RGB):
-        return [str(base + 8), "2", str(color[0]), str(color[1]), str(color[2])]
-    return []
+def _text_and_sgr(dump: str) -> str:
+    text = _TRAILING_BLANKS.sub("", dump)
+    if "b" in text and _REP.search(text):
+        text = _REP.sub(lambda m: m[1] * (int(m[2]) + 1), text)
+    text = _NOT_TEXT_OR_SGR.sub("", text)
+    if ":" in text:
+        text = _COLON_SGR.sub(lambda m: f"\x1b[{m[1].replace(':', ';')}m", text)
+    return text

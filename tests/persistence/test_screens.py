@@ -9,11 +9,14 @@ import signal
 import sqlite3
 import sys
 import time
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tabwise.commands import Tabwise
+import pytest
+
+from tabwise.commands import Tabwise, _snapshots
 from tabwise.pty import render_screen, restored_preamble
 
 from rpc_client import RpcClient
@@ -178,3 +181,30 @@ def _strip_sgr(text: str) -> str:
 def test_blank_screen_gets_no_mark() -> None:
     assert restored_preamble("", time.time()) == b""
     assert render_screen(b"\r\n\r\n", 5, 20, history=10).text == ""
+
+
+async def test_screens_are_saved_periodically_so_a_crash_keeps_them(
+        home: Path, workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a clean stop (kill -9) the last periodic save is what comes back."""
+    monkeypatch.setattr(_snapshots, "SNAPSHOT_INTERVAL", 0.2)
+    core = await Tabwise.start(home)
+    try:
+        sid = (await core.create_session(str(workdir)))["session_id"]
+        await core.pty_write(sid, "echo periodic-$((3*3))\n")
+        await _output(lambda: core.pty_read(sid), "periodic-9\r\n")
+
+        def saved() -> bytes:
+            conn = sqlite3.connect(home / "tabwise.db")
+            try:
+                row = conn.execute("SELECT data FROM terminal_snapshots WHERE session_id = ?",
+                                   (sid,)).fetchone()
+            finally:
+                conn.close()
+            return zlib.decompress(row[0]) if row else b""
+
+        deadline = time.monotonic() + 10
+        while b"periodic-9" not in saved():
+            assert time.monotonic() < deadline, "no periodic snapshot"
+            await asyncio.sleep(0.1)
+    finally:
+        await core.stop()

@@ -45,9 +45,10 @@ class SessionRow:
 
 @dataclass(frozen=True, slots=True)
 class TerminalSnapshot:
-    """A tab's last terminal screen and scrollback: ``data`` is UTF-8 text with SGR
-    styling only (no cursor movement, no modes), lines ended by CR LF, rendered from a
-    terminal of ``rows`` x ``cols``."""
+    """A tab's last terminal screen and scrollback, rendered from a terminal of
+    ``rows`` x ``cols``. ``data`` is opaque to the archive; the command layer stores
+    zlib-compressed UTF-8 text with SGR styling only (no cursor movement, no modes),
+    lines ended by CR LF."""
 
     session_id: str
     saved_at: float

@@ -273,11 +273,13 @@ class Tabwise:
         self.sessions[session_id] = s
         self._next_position = max(self._next_position, row.position + 1)
         if terminal:
-            snap = await self.screens.load(session_id) if self.screens else None
-            size = (snap.rows, snap.cols) if snap and snap.rows > 0 and snap.cols > 1 \
-                else (24, 80)
-            preamble = restored_preamble(snap.data.decode("utf-8", "replace"),
-                                         snap.saved_at) if snap else b""
+            kept = await self.screens.load(session_id) if self.screens else None
+            size, preamble = (24, 80), b""
+            if kept is not None:
+                text, snap = kept
+                if snap.rows > 0 and snap.cols > 1:
+                    size = (snap.rows, snap.cols)
+                preamble = restored_preamble(text, snap.saved_at)
             try:
                 self._start_pty(s, *size, preamble=preamble)
             except OSError as exc:

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import zlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -72,9 +73,10 @@ class ScreenKeeper:
 
     async def save_all(self, live: dict[str, PtyProcess | None]) -> None:
         """Save the screens of every tab in ``live`` that changed since its last save."""
-        jobs = [self._save(sid, *_capture(pty)) for sid, pty in live.items()
-                if pty is not None and self.changed(sid, pty)]
-        await asyncio.gather(*jobs)
+        # One at a time: rendering holds the GIL, so threads in parallel only contend.
+        for sid, pty in live.items():
+            if pty is not None and self.changed(sid, pty):
+                await self._save(sid, *_capture(pty))
 
     async def stop(self, live: dict[str, PtyProcess | None]) -> None:
         """Save every changed screen, finish background saves, stop the timer."""
@@ -93,19 +95,29 @@ class ScreenKeeper:
 
         self._saved_total[session_id] = total
         try:
-            screen = await asyncio.to_thread(render_screen, raw, rows, cols, self.history)
+            data = await asyncio.to_thread(_render, raw, rows, cols, self.history)
             self.archive.save_terminal_snapshot(TerminalSnapshot(
-                session_id, time.time(), rows, cols, screen.text.encode("utf-8")))
+                session_id, time.time(), rows, cols, data))
         except (TabwiseError, OSError, ValueError) as exc:
             # A screen is a nicety next to the conversation: never fail a close or a quit.
             log.warning("could not save the terminal screen of %s: %s", session_id, exc)
 
-    async def load(self, session_id: str) -> TerminalSnapshot | None:
+    async def load(self, session_id: str) -> tuple[str, TerminalSnapshot] | None:
+        """The saved screen's text and its snapshot row, if there is one."""
         try:
-            return await self.archive.load_terminal_snapshot(session_id)
-        except TabwiseError as exc:
+            snap = await self.archive.load_terminal_snapshot(session_id)
+            if snap is None:
+                return None
+            return zlib.decompress(snap.data).decode("utf-8", "replace"), snap
+        except (TabwiseError, zlib.error) as exc:
             log.warning("could not read the terminal screen of %s: %s", session_id, exc)
             return None
+
+
+def _render(raw: bytes, rows: int, cols: int, history: int) -> bytes:
+    # Compressed: screens are repetitive text, ~5x smaller, so the periodic saves
+    # write little to the database.
+    return zlib.compress(render_screen(raw, rows, cols, history).text.encode("utf-8"), 1)
 
 
 def _capture(pty: PtyProcess) -> tuple[bytes, int, int, int]:

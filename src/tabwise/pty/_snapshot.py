@@ -28,6 +28,7 @@ __all__ = ["RenderedScreen", "render_screen", "restored_preamble"]
 # Leave an alternate screen the tail may end in (a full-screen program such as vim was
 # running): the new shell starts on the main screen, so that is what is kept.
 _LEAVE_ALT_SCREEN = "\x1b[?1049l"
+_FEED_SLICE = 32768
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +50,11 @@ def render_screen(raw: bytes, rows: int, cols: int, history: int) -> RenderedScr
         raw = raw[newline + 1:]
     vt = Vt(cols, rows, scrollback_limit=max(0, history))
     try:
-        vt.feed_str(raw.decode("utf-8", "replace"))
+        text = raw.decode("utf-8", "replace")
+        # In slices: the engine holds the GIL for a whole call, and the event loop
+        # (keystrokes, other tabs) must not wait on one long call.
+        for start in range(0, len(text), _FEED_SLICE):
+            vt.feed_str(text[start:start + _FEED_SLICE])
         vt.feed_str(_LEAVE_ALT_SCREEN)
         # A screen as tall as screen + scrollback holds every line, so the engine's own
         # dump (Rust: ~25x faster than reading cells from Python) writes them all out.

@@ -208,3 +208,40 @@ async def test_screens_are_saved_periodically_so_a_crash_keeps_them(
             await asyncio.sleep(0.1)
     finally:
         await core.stop()
+
+
+async def test_a_restarted_shell_keeps_the_old_shells_output_in_the_snapshot(
+        home: Path, workdir: Path) -> None:
+    core = await Tabwise.start(home)
+    sid = (await core.create_session(str(workdir)))["session_id"]
+    await core.pty_write(sid, "echo first-shell-$((4+4))\n")
+    await _output(lambda: core.pty_read(sid), "first-shell-8\r\n")
+    await core.restart_terminal(sid)
+    await core.pty_write(sid, "echo second-shell-$((4+5))\n")
+    await _output(lambda: core.pty_read(sid), "second-shell-9\r\n")
+    await core.stop()
+
+    core = await Tabwise.start(home)
+    try:
+        text = await _output(lambda: core.pty_read(sid), MARK)
+        assert text.index("first-shell-8") < text.index("second-shell-9") < text.index(MARK)
+    finally:
+        await core.stop()
+
+
+async def test_the_active_session_is_kept_over_rpc_style_calls(home: Path,
+                                                               workdir: Path) -> None:
+    core = await Tabwise.start(home)
+    a = (await core.create_session(str(workdir), terminal=False))["session_id"]
+    b = (await core.create_session(str(workdir), terminal=False))["session_id"]
+    assert await core.get_active_session() is None
+    await core.set_active_session(b)
+    await core.set_active_session(a)
+    await core.stop()
+    core = await Tabwise.start(home)
+    try:
+        assert await core.get_active_session() == a
+        await core.close_session(a)
+        assert await core.get_active_session() is None  # only a live tab is active
+    finally:
+        await core.stop()

@@ -389,6 +389,8 @@ class Tabwise:
         except OSError as exc:
             raise TabwiseError(f"Could not start the shell: {exc}.") from exc
         if old is not None:
+            if self.screens is not None:
+                self.screens.shell_replaced(session_id, old)
             await old.close()
         return self._info(s)
 

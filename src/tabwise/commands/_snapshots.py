@@ -32,6 +32,7 @@ __all__ = ["SNAPSHOT_INTERVAL", "ScreenKeeper"]
 log = logging.getLogger("tabwise")
 
 SNAPSHOT_INTERVAL = 30.0  # seconds between background saves of changed screens
+MAX_EARLIER = 256 * 1024  # raw output rendered at most (what a PTY's log keeps)
 
 
 class ScreenKeeper:
@@ -41,6 +42,8 @@ class ScreenKeeper:
         self.archive = archive
         self.history = history  # scrollback lines kept above the screen
         self._saved_total: dict[str, int] = {}  # output bytes seen at the last save
+        # Output of a tab's earlier shell (restart_terminal): the screen still shows it.
+        self._earlier: dict[str, bytes] = {}
         self._pending: set[asyncio.Task[None]] = set()
         self._loop_task: asyncio.Task[None] | None = None
 
@@ -58,6 +61,14 @@ class ScreenKeeper:
     def restored(self, session_id: str, pty: PtyProcess) -> None:
         """The new shell of a restored tab starts from a saved screen: nothing new yet."""
         self._saved_total[session_id] = pty.output.total
+        self._earlier.pop(session_id, None)
+
+    def shell_replaced(self, session_id: str, old: PtyProcess) -> None:
+        """A new shell continues the tab's screen below the old one's output (as the
+        TUI shows it), so the next snapshot starts with that output."""
+        raw = self._earlier.get(session_id, b"") + _capture(old)[0] + b"\r\n"
+        self._earlier[session_id] = raw[-MAX_EARLIER:]
+        self._saved_total[session_id] = -1  # save again even before the new one prints
 
     def changed(self, session_id: str, pty: PtyProcess) -> bool:
         return pty.output.total != self._saved_total.get(session_id, 0)
@@ -65,9 +76,11 @@ class ScreenKeeper:
     def save_soon(self, session_id: str, pty: PtyProcess) -> None:
         """Save the tab's screen in the background (a closing tab: its PTY's output is
         copied now, rendered and written off the caller's path)."""
+        captured = self._capture(session_id, pty)
+        self._earlier.pop(session_id, None)  # the tab is closing
         if not self.changed(session_id, pty):
             return
-        task = asyncio.create_task(self._save(session_id, *_capture(pty)))
+        task = asyncio.create_task(self._save(session_id, *captured))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
 
@@ -76,7 +89,7 @@ class ScreenKeeper:
         # One at a time: rendering holds the GIL, so threads in parallel only contend.
         for sid, pty in live.items():
             if pty is not None and self.changed(sid, pty):
-                await self._save(sid, *_capture(pty))
+                await self._save(sid, *self._capture(sid, pty))
 
     async def stop(self, live: dict[str, PtyProcess | None]) -> None:
         """Save every changed screen, finish background saves, stop the timer."""
@@ -93,7 +106,6 @@ class ScreenKeeper:
                     cols: int) -> None:
         from ..archive import TerminalSnapshot
 
-        self._saved_total[session_id] = total
         try:
             data = await asyncio.to_thread(_render, raw, rows, cols, self.history)
             self.archive.save_terminal_snapshot(TerminalSnapshot(
@@ -101,6 +113,15 @@ class ScreenKeeper:
         except (TabwiseError, OSError, ValueError) as exc:
             # A screen is a nicety next to the conversation: never fail a close or a quit.
             log.warning("could not save the terminal screen of %s: %s", session_id, exc)
+        # Only once saved: a save cut short (the timer cancelled at quit) is done again.
+        self._saved_total[session_id] = total
+
+    def _capture(self, session_id: str, pty: PtyProcess) -> tuple[bytes, int, int, int]:
+        raw, total, rows, cols = _capture(pty)
+        earlier = self._earlier.get(session_id)
+        if earlier:
+            raw = (earlier + raw)[-MAX_EARLIER:]
+        return raw, total, rows, cols
 
     async def load(self, session_id: str) -> tuple[str, TerminalSnapshot] | None:
         """The saved screen's text and its snapshot row, if there is one."""

@@ -19,6 +19,7 @@ import pytest
 from tabwise.commands import Tabwise, _snapshots
 from tabwise.pty import render_screen, restored_preamble
 
+from helpers import KEY1
 from rpc_client import RpcClient
 
 MARK = "── restored from "
@@ -245,3 +246,24 @@ async def test_the_active_session_is_kept_over_rpc_style_calls(home: Path,
         assert await core.get_active_session() is None  # only a live tab is active
     finally:
         await core.stop()
+
+
+async def test_an_api_key_printed_in_the_terminal_is_not_archived(
+        home: Path, workdir: Path) -> None:
+    core = await Tabwise.start(home)
+    try:
+        sid = (await core.create_session(str(workdir)))["session_id"]
+        assert core.ai.is_initialized(sid)  # the tab's provider key has been resolved
+        await core.pty_write(sid, "echo key=$TW_TEST_KEY1\n")
+        await _output(lambda: core.pty_read(sid), f"key={KEY1}\r\n")
+    finally:
+        await core.stop()
+    raw = (home / "tabwise.db").read_bytes()
+    conn = sqlite3.connect(home / "tabwise.db")
+    try:
+        [(data,)] = conn.execute("SELECT data FROM terminal_snapshots").fetchall()
+    finally:
+        conn.close()
+    text = zlib.decompress(data).decode()
+    assert "key=[redacted]" in text and KEY1 not in text
+    assert KEY1.encode() not in raw

@@ -497,6 +497,8 @@ class Tabwise:
         """Re-read settings.toml; on error the current settings stay in force."""
         settings = load_settings(self.paths.settings_file)
         self.settings = settings
+        if self.screens is not None:
+            self.screens.history = settings.terminal.scrollback
         self.ai.update_settings(settings)
         return settings.redacted()
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import TabwiseError
 from ..pty import render_screen
+from ..settings import redact_secrets
 
 if TYPE_CHECKING:
     from ..archive import Archive, TerminalSnapshot
@@ -136,9 +137,11 @@ class ScreenKeeper:
 
 
 def _render(raw: bytes, rows: int, cols: int, history: int) -> bytes:
-    # Compressed: screens are repetitive text, ~5x smaller, so the periodic saves
-    # write little to the database.
-    return zlib.compress(render_screen(raw, rows, cols, history).text.encode("utf-8"), 1)
+    # The API keys tabwise itself resolved never reach the archive, even when the
+    # user printed one. Compressed: screens are repetitive text, ~8x smaller, so the
+    # periodic saves write little to the database.
+    text = redact_secrets(render_screen(raw, rows, cols, history).text)
+    return zlib.compress(text.encode("utf-8"), 1)
 
 
 def _capture(pty: PtyProcess) -> tuple[bytes, int, int, int]:

@@ -194,8 +194,8 @@ class MainScreen(TabCommands, Screen[None]):
         old = self.active_view
         if old is not None and old is not view:
             old.prefer_prompt = self._focus_in(old.panel)
-        if sid != self.active_id:
-            await self.core.set_active_session(sid)
+        if sid != self.active_id and sid in self.core.sessions:
+            await self.core.set_active_session(sid)  # comes back after a restart
         self.active_id = sid
         self.query_one(ContentSwitcher).current = view.id
         view.seen()

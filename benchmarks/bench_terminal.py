@@ -281,8 +281,8 @@ async def seed_sessions(home: Path, workdir: Path, count: int) -> None:
 
 
 def tab_labels(count: int) -> list[str]:
-    """The tab bar's cells, stripped: ``1 a`` .. ``9 i`` (Alt+N), then bare names, ``+``."""
-    return [f"{n} {c}" if n <= 9 else c for n, c in enumerate(TAB_NAMES[:count], 1)] + ["+"]
+    """The tab bar's cells, stripped: ``1 a``, ``2 b``, ... (every tab numbered), ``+``."""
+    return [f"{n} {c}" for n, c in enumerate(TAB_NAMES[:count], 1)] + ["+"]
 
 
 def first_frame(screen: str, count: int) -> bool:

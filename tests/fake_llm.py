@@ -50,6 +50,9 @@ class Reply:
     prompt_tokens: int | None = None  # default: estimated from the request size
     completion_tokens: int | None = None
     retry_after: str | None = None
+    # Sent as is instead of the JSON error (e.g. an HTML page from a proxy), with this type.
+    error_body: str | None = None
+    error_content_type: str = "text/html"
 
 
 @dataclass
@@ -228,6 +231,11 @@ class FakeLLM:
         if reply.first_delay:
             await asyncio.sleep(reply.first_delay)
         rec.first_byte = time.monotonic()
+        if reply.status != 200 and reply.error_body is not None:
+            await self._send_raw(writer, reply.status, reply.error_body.encode(),
+                                 reply.error_content_type)
+            rec.finished = time.monotonic()
+            return True
         if reply.status != 200:
             extra = {"retry-after": reply.retry_after} if reply.retry_after else {}
             err = {"error": {"message": reply.error_message, "type": "scripted", "code": None}}
@@ -261,6 +269,13 @@ class FakeLLM:
         head = [f"HTTP/1.1 {status} X", "Content-Type: application/json"]
         head += [f"{k}: {v}" for k, v in (extra or {}).items()]
         head.append(f"Content-Length: {len(data)}")
+        writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + data)
+        await writer.drain()
+
+    async def _send_raw(self, writer: asyncio.StreamWriter, status: int, data: bytes,
+                        content_type: str) -> None:
+        head = [f"HTTP/1.1 {status} X", f"Content-Type: {content_type}",
+                f"Content-Length: {len(data)}"]
         writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + data)
         await writer.drain()
 

@@ -139,9 +139,13 @@ def _config(args: argparse.Namespace) -> int:
     if not path.exists():
         print(f"{path} does not exist yet; tabwise writes a commented one on first run.")
         return 0
-    settings = load_settings(path)
+    settings = load_settings(path, strict=False)
     for w in settings.warnings:
         print(f"warning: {w}", file=sys.stderr)
+    for e in settings.errors:  # every one, one line each (tabwise starts with defaults)
+        print(f"error: {e}", file=sys.stderr)
+    if settings.errors:
+        return 1
     print(f"{path}: ok")
     return 0
 

@@ -96,7 +96,13 @@ class ApprovalNotFound(TabwiseError):
 
 
 class SettingsInvalid(TabwiseError):
+    """``errors`` lists every problem found (the message of a single one is ``str()``)."""
+
     code = "settings_invalid"
+
+    def __init__(self, message: str, errors: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.errors: tuple[str, ...] = errors or (message,)
 
 
 class ArchiveError(TabwiseError):

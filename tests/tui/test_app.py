@@ -169,18 +169,6 @@ async def test_f10_quits_and_stops_the_shells(make_app: AppFactory, home: Path) 
     assert app.return_code == 0
 
 
-async def test_invalid_settings_exit_with_the_message(make_app: AppFactory,
-                                                      tmp_path: Path) -> None:
-    home = tmp_path / "bad"
-    home.mkdir()
-    (home / "settings.toml").write_text("[ai\n")
-    app = make_app(home)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-    assert app.return_code == 1
-    assert app.startup_error and "settings.toml" in app.startup_error
-
-
 async def test_an_exited_shell_restarts_on_enter(make_app: AppFactory, home: Path) -> None:
     app = make_app(home)
     async with app.run_test(size=SIZE) as pilot:

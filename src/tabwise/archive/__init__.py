@@ -5,7 +5,7 @@ on the disk; reads run in worker threads on their own WAL connection.
 """
 
 from ._errors import AmbiguousSessionPrefix, ArchiveTooNew, ArchiveUnreadable, UnknownSessionPrefix
-from ._rows import SessionRow
+from ._rows import SessionRow, TerminalSnapshot
 from ._schema import CURRENT_VERSION
 from ._store import Archive
 
@@ -16,5 +16,6 @@ __all__ = [
     "ArchiveTooNew",
     "ArchiveUnreadable",
     "SessionRow",
+    "TerminalSnapshot",
     "UnknownSessionPrefix",
 ]

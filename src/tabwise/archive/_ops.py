@@ -22,6 +22,8 @@ __all__ = [
     "Op",
     "PurgeClosed",
     "ReplaceContext",
+    "SaveSnapshot",
+    "SetAppState",
     "Stop",
     "UpdateSession",
     "WriteOp",
@@ -65,6 +67,23 @@ class AddAudit:
 
 
 @dataclass(frozen=True, slots=True)
+class SaveSnapshot:
+    """Replace a session's terminal snapshot."""
+
+    session_id: str
+    saved_at: float
+    rows: int
+    cols: int
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class SetAppState:
+    key: str
+    value: str | None  # None deletes the key
+
+
+@dataclass(frozen=True, slots=True)
 class DeleteSession:
     session_id: str
 
@@ -97,7 +116,7 @@ class Stop:
 
 
 WriteOp = (CreateSession | UpdateSession | AppendMessages | ReplaceContext | AddAudit
-           | DeleteSession | PurgeClosed | ExtraOp)
+           | DeleteSession | PurgeClosed | ExtraOp | SaveSnapshot | SetAppState)
 Op = WriteOp | Flush | Stop
 
 
@@ -120,3 +139,7 @@ def describe(op: WriteOp) -> str:
             return "purge_closed"
         case ExtraOp():
             return op.describe()
+        case SaveSnapshot(session_id=sid, data=data):
+            return f"save_terminal_snapshot({sid!r}, {len(data)} bytes)"
+        case SetAppState(key=key):
+            return f"set_app_state({key!r})"

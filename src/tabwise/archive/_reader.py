@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..agent import AuditRecord
-from ._rows import SESSION_COLUMNS, SessionRow, session_from_sql
+from ._rows import SESSION_COLUMNS, SessionRow, TerminalSnapshot, session_from_sql
 from ._schema import connect
 
 __all__ = ["Reader"]
@@ -93,6 +93,19 @@ class Reader:
                 "FROM approvals WHERE session_id = ? ORDER BY id", (session_id,)).fetchall()
         return [AuditRecord(sid, rid, tool, json.loads(args), decision, reason, ts)
                 for sid, rid, tool, args, decision, reason, ts in rows]
+
+    def snapshot(self, session_id: str) -> TerminalSnapshot | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT session_id, saved_at, rows, cols, data FROM terminal_snapshots "
+                "WHERE session_id = ?", (session_id,)).fetchone()
+        return None if row is None else TerminalSnapshot(*row)
+
+    def app_state(self, key: str) -> str | None:
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM app_state WHERE key = ?",
+                                     (key,)).fetchone()
+        return None if row is None else str(row[0])
 
     def ids_with_prefix(self, prefix: str) -> list[str]:
         with self._lock:

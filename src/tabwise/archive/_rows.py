@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["UPDATABLE_FIELDS", "SessionRow"]
+__all__ = ["UPDATABLE_FIELDS", "SessionRow", "TerminalSnapshot"]
 
 # What update_session accepts. Counters (message_count, first_prompt) belong to the
 # archive: they follow from append_messages and are never set by hand.
@@ -42,6 +42,20 @@ class SessionRow:
     always_allow: tuple[str, ...]
     message_count: int = 0
     first_prompt: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TerminalSnapshot:
+    """A tab's last terminal screen and scrollback, rendered from a terminal of
+    ``rows`` x ``cols``. ``data`` is opaque to the archive; the command layer stores
+    zlib-compressed UTF-8 text with SGR styling only (no cursor movement, no modes),
+    lines ended by CR LF."""
+
+    session_id: str
+    saved_at: float
+    rows: int
+    cols: int
+    data: bytes
 
 
 def session_from_sql(row: tuple[Any, ...]) -> SessionRow:

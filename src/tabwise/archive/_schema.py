@@ -9,6 +9,7 @@ transaction, so a failure leaves the file as it was.
 Version 0 is the unversioned layout from before ``user_version`` was set (sessions keyed
 by ``id`` with a ``cwd`` column, a bare ``messages`` table, no audit). Version 1 adds tab
 positions, per-tab allowed tools, cached counters, the live-context table and the audit.
+Later steps are listed (and documented) in ``MIGRATIONS``.
 """
 
 from __future__ import annotations
@@ -158,7 +159,29 @@ def _add_usage_and_pending(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v0_to_v1, _add_usage_and_pending]
+def _add_terminal_snapshots(conn: sqlite3.Connection) -> None:
+    """Each tab's last terminal screen and scrollback (rendered text with SGR styling,
+    replayed above the new shell's prompt on restore), and small app-wide values such
+    as which tab was active. New tables only, so this step commutes with other
+    additive steps."""
+    conn.execute(
+        """CREATE TABLE terminal_snapshots (
+            session_id TEXT PRIMARY KEY,
+            saved_at   REAL NOT NULL,
+            rows       INTEGER NOT NULL,
+            cols       INTEGER NOT NULL,
+            data       BLOB NOT NULL
+        )""")
+    conn.execute(
+        """CREATE TABLE app_state (
+            key   TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        )""")
+
+
+# Steps are additive (new tables only); their order is the order they landed in.
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _v0_to_v1, _add_usage_and_pending, _add_terminal_snapshots]
 CURRENT_VERSION = len(MIGRATIONS)
 
 

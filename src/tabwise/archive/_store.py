@@ -34,12 +34,14 @@ from ._ops import (
     Flush,
     PurgeClosed,
     ReplaceContext,
+    SaveSnapshot,
+    SetAppState,
     Stop,
     UpdateSession,
     WriteOp,
 )
 from ._reader import Reader
-from ._rows import UPDATABLE_FIELDS, SessionRow
+from ._rows import UPDATABLE_FIELDS, SessionRow, TerminalSnapshot
 from ._schema import connect, prepare_database
 from ._writer import Writer
 
@@ -144,8 +146,17 @@ class Archive:
         self._put(AddAudit(record.session_id, record.request_id, record.tool_name, args,
                            record.decision, record.reason, record.ts))
 
+    def save_terminal_snapshot(self, snapshot: TerminalSnapshot) -> None:
+        """Keep ``snapshot`` as the session's last terminal screen (replacing the last)."""
+        self._put(SaveSnapshot(snapshot.session_id, snapshot.saved_at, snapshot.rows,
+                               snapshot.cols, bytes(snapshot.data)))
+
+    def set_app_state(self, key: str, value: str | None) -> None:
+        """Remember a small app-wide value (None forgets it)."""
+        self._put(SetAppState(key, value))
+
     def delete_session(self, session_id: str) -> None:
-        """Remove a session with its messages and audit."""
+        """Remove a session with its messages, audit and terminal snapshot."""
         self._put(DeleteSession(session_id))
 
     def add_usage(self, session_id: str, cost: RequestCost) -> None:
@@ -266,6 +277,14 @@ class Archive:
                 f"The saved approval request of session {session_id!r} is not valid "
                 f"({exc.error_count()} errors); it cannot be continued."
             ) from exc
+
+    async def load_terminal_snapshot(self, session_id: str) -> TerminalSnapshot | None:
+        """The session's last saved terminal screen, or None."""
+        return await self._read(self._reader.snapshot, session_id)
+
+    async def get_app_state(self, key: str) -> str | None:
+        """A value kept with :meth:`set_app_state`, or None."""
+        return await self._read(self._reader.app_state, key)
 
     async def load_audit(self, session_id: str) -> list[AuditRecord]:
         """The approval decisions of a session, oldest first."""

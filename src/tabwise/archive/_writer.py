@@ -29,6 +29,8 @@ from ._ops import (
     Op,
     PurgeClosed,
     ReplaceContext,
+    SaveSnapshot,
+    SetAppState,
     Stop,
     UpdateSession,
     WriteOp,
@@ -53,6 +55,7 @@ _DELETE_SESSION = (
     "DELETE FROM messages WHERE session_id = ?",
     "DELETE FROM context_messages WHERE session_id = ?",
     "DELETE FROM approvals WHERE session_id = ?",
+    "DELETE FROM terminal_snapshots WHERE session_id = ?",
     "DELETE FROM sessions WHERE session_id = ?",
 )
 
@@ -266,6 +269,22 @@ class Writer:
                 for (sid,) in ids:
                     self._next_seq.pop(sid, None)
                 after.append(lambda: resolve(loop, future, len(ids)))
+            case SaveSnapshot(session_id=sid):
+                if self._seq(sid) is None:
+                    self._orphan(op)
+                    return
+                conn.execute(
+                    "INSERT INTO terminal_snapshots (session_id, saved_at, rows, cols, data) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET "
+                    "saved_at = excluded.saved_at, rows = excluded.rows, "
+                    "cols = excluded.cols, data = excluded.data",
+                    (sid, op.saved_at, op.rows, op.cols, op.data))
+            case SetAppState(key=key, value=None):
+                conn.execute("DELETE FROM app_state WHERE key = ?", (key,))
+            case SetAppState(key=key, value=value):
+                conn.execute("INSERT INTO app_state (key, value) VALUES (?, ?) "
+                             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                             (key, value))
 
     def _orphan(self, op: WriteOp) -> None:
         # A benign race (a turn finishing just after its tab was deleted), not a failure.

@@ -18,7 +18,7 @@ from ..agent import AgentBridge, AiState, BridgeHooks, usage_summary
 from ..errors import InvalidParams, SessionNotFound, TabwiseError
 from ..events import EventBus, Subscription
 from ..providers import ProviderRegistry
-from ..pty import PtyProcess, ShellIntegration
+from ..pty import PtyProcess, ShellIntegration, restored_preamble
 from ..sessions import Session
 from ..settings import (
     Paths,
@@ -30,6 +30,7 @@ from ..settings import (
 from ._export import to_json, to_markdown
 from ._follow import DirectoryFollower, default_name
 from ._hooks import ArchiveHooks
+from ._snapshots import ScreenKeeper
 
 if TYPE_CHECKING:
     from ..archive import Archive, SessionRow
@@ -70,6 +71,9 @@ class Tabwise:
         self.shell_integration = ShellIntegration(paths.db_file.parent / "shell")
         self.follower = DirectoryFollower(self.bus, self.ai, lambda: self.archive,
                                           self.sessions.get)
+        # Each tab's terminal screen, kept across restarts (issue #12).
+        self.screens = (ScreenKeeper(archive, settings.terminal.scrollback)
+                        if archive is not None else None)
         self._next_position = 0
         self.started_at = time.time()
 
@@ -79,11 +83,16 @@ class Tabwise:
     async def start(cls, home: str | os.PathLike[str] | None = None, *,
                     restore: bool | None = None) -> Tabwise:
         """Resolve paths, write the first-run settings template, load settings, open the
-        archive, purge old closed sessions and (by default) restore the open tabs."""
+        archive, purge old closed sessions and (by default) restore the open tabs.
+
+        Invalid settings do not stop the start: each invalid value has its default and
+        ``settings.errors`` lists the problems for the front end to show."""
         paths = resolve_paths(home)
         paths.ensure_dirs()
         ensure_settings_file(paths.settings_file)
-        settings = load_settings(paths.settings_file)
+        settings = load_settings(paths.settings_file, strict=False)
+        for problem in settings.errors:
+            log.error("settings: %s (using the default instead)", problem)
         archive = None
         if settings.sessions.persist:
             from ..archive import Archive
@@ -107,10 +116,15 @@ class Tabwise:
                         await core.restore_session(row.session_id)
                     except TabwiseError as exc:
                         log.warning("could not restore session %s: %s", row.session_id, exc)
+        if core.screens is not None:
+            core.screens.start(core._ptys)
         return core
 
     async def stop(self) -> None:
-        """Stop every agent and shell; open sessions stay open in the archive."""
+        """Stop every agent and shell; open sessions stay open in the archive, with
+        their terminal screens."""
+        if self.screens is not None:
+            await self.screens.stop(self._ptys())
         # Not a shutdown of the tabs: approvals they wait for stay for the next start.
         await asyncio.gather(*(self.ai.shutdown(sid, keep_pending=True)
                                for sid in list(self.ai.bridges)), return_exceptions=True)
@@ -123,6 +137,9 @@ class Tabwise:
         await self.providers.aclose()
 
     # -- helpers -------------------------------------------------------------------
+
+    def _ptys(self) -> dict[str, PtyProcess | None]:
+        return {sid: s.pty for sid, s in self.sessions.items()}
 
     def _session(self, session_id: str) -> Session:
         if not isinstance(session_id, str):
@@ -148,12 +165,16 @@ class Tabwise:
         info["instructions"] = bridge.rules.files() if bridge else []
         return info
 
-    def _start_pty(self, s: Session, rows: int = 24, cols: int = 80) -> None:
+    def _start_pty(self, s: Session, rows: int = 24, cols: int = 80,
+                   preamble: bytes = b"") -> None:
         shell = self.settings.terminal.resolved_shell()
         env = dict(os.environ)
         argv, env = ([shell], env) if not self.settings.terminal.shell_integration else \
             self.shell_integration.launch(shell, env)
         pty = PtyProcess.spawn(argv, str(s.working_directory), rows=rows, cols=cols, env=env)
+        # Before the loop runs again, so before the shell's first output is read: a
+        # restored screen shows above the new prompt, in every front end.
+        pty.output.append(preamble)
         self.follower.attach(s, pty)
 
         def exited(code: int | None) -> None:
@@ -216,6 +237,8 @@ class Tabwise:
         s = self._session(session_id)
         await self.ai.shutdown(session_id)
         if s.pty is not None:
+            if self.screens is not None:
+                self.screens.save_soon(session_id, s.pty)
             await s.pty.close()
         del self.sessions[session_id]
         self.follower.forget(session_id)
@@ -276,10 +299,19 @@ class Tabwise:
         self.sessions[session_id] = s
         self._next_position = max(self._next_position, row.position + 1)
         if terminal:
+            kept = await self.screens.load(session_id) if self.screens else None
+            size, preamble = (24, 80), b""
+            if kept is not None:
+                text, snap = kept
+                if snap.rows > 0 and snap.cols > 1:
+                    size = (snap.rows, snap.cols)
+                preamble = restored_preamble(text, snap.saved_at)
             try:
-                self._start_pty(s)
+                self._start_pty(s, *size, preamble=preamble)
             except OSError as exc:
                 log.warning("no shell for restored session %s: %s", session_id, exc)
+            if self.screens is not None and s.pty is not None:
+                self.screens.restored(session_id, s.pty)
         saved = f"{row.provider}/{row.model}" if row.provider and row.model else "none"
         try:
             if not (row.provider and row.model):
@@ -304,6 +336,20 @@ class Tabwise:
             self.archive.update_session(session_id, closed_at=None, updated_at=time.time(),
                                         position=s.position)
         return self._info(s)
+
+    async def set_active_session(self, session_id: str) -> bool:
+        """Remember which tab a front end shows, so the next start shows it again."""
+        self._session(session_id)
+        if self.archive is not None:
+            self.archive.set_app_state("active_session", session_id)
+        return True
+
+    async def get_active_session(self) -> str | None:
+        """The tab last made active with :meth:`set_active_session`, if it is live."""
+        if self.archive is None:
+            return None
+        sid = await self.archive.get_app_state("active_session")
+        return sid if sid in self.sessions else None
 
     async def rename_session(self, session_id: str, name: str) -> dict[str, Any]:
         if not isinstance(name, str) or not name.strip():
@@ -373,6 +419,8 @@ class Tabwise:
         except OSError as exc:
             raise TabwiseError(f"Could not start the shell: {exc}.") from exc
         if old is not None:
+            if self.screens is not None:
+                self.screens.shell_replaced(session_id, old)
             await old.close()
         return self._info(s)
 
@@ -500,6 +548,8 @@ class Tabwise:
         """Re-read settings.toml; on error the current settings stay in force."""
         settings = load_settings(self.paths.settings_file)
         self.settings = settings
+        if self.screens is not None:
+            self.screens.history = settings.terminal.scrollback
         self.ai.update_settings(settings)
         return settings.redacted()
 

@@ -4,6 +4,8 @@ from ._cwd import CwdTracker, Osc7Scanner, foreground_cwd, parse_osc7
 from ._integration import ShellIntegration
 from ._log import OutputLog, OutputSlice
 from ._process import PtyProcess
+from ._snapshot import RenderedScreen, render_screen, restored_preamble
 
 __all__ = ["CwdTracker", "Osc7Scanner", "OutputLog", "OutputSlice", "PtyProcess",
-           "ShellIntegration", "foreground_cwd", "parse_osc7"]
+           "RenderedScreen", "ShellIntegration", "foreground_cwd", "parse_osc7",
+           "render_screen", "restored_preamble"]

@@ -52,14 +52,18 @@ async def start_server(core: Tabwise, host: str = "127.0.0.1", port: int = 8765)
 async def run_server(home: str | None, host: str, port: int) -> int:
     """Run until SIGTERM/SIGINT, then stop agents and shells cleanly; exit code 0."""
     core = await Tabwise.start(home)
+    for problem in core.settings.errors:  # also logged by the core
+        print(f"tabwise: settings: {problem} Using the default instead.", file=sys.stderr,
+              flush=True)
     server = await start_server(core, host, port)
     bound = server.sockets[0].getsockname()
     shown_host = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
-    print(f"listening on ws://{shown_host}:{bound[1]}/rpc", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    # Only now: a client may send SIGTERM as soon as it reads this line.
+    print(f"listening on ws://{shown_host}:{bound[1]}/rpc", flush=True)
     await stop.wait()
     server.close()
     await server.wait_closed()

@@ -1,12 +1,17 @@
 """Reading and validating ``settings.toml``.
 
 Invalid TOML names the file, line and column; an invalid value names its key and what
-is allowed; unknown keys become warnings. The file is only ever written once, on first
-run, from the commented template, and never over an existing file.
+is allowed; unknown keys become warnings. Every problem in a file is found, not just the
+first: :func:`load_settings` with ``strict=False`` (how the app starts) gives the
+settings with each invalid value replaced by its default and the problems in
+``Settings.errors``; strictly, one :class:`SettingsInvalid` carries them all. The file
+is only ever written once, on first run, from the commented template, and never over
+an existing file.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import tomllib
 from collections.abc import Callable, Mapping
@@ -46,31 +51,47 @@ def ensure_settings_file(path: Path) -> bool:
     return True
 
 
-def load_settings(path: Path) -> Settings:
-    """Read and validate ``path``; a missing file gives the defaults."""
+def load_settings(path: Path, *, strict: bool = True) -> Settings:
+    """Read and validate ``path``; a missing file gives the defaults.
+
+    Strictly, any problem raises :class:`SettingsInvalid` listing every one. With
+    ``strict=False`` nothing is raised: invalid values fall back to their defaults
+    (an unreadable file or invalid TOML: all of them) and ``errors`` says what was wrong.
+    """
     if not path.exists():
-        return parse_settings({}, path)
+        return parse_settings({}, path, strict=strict)
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SettingsInvalid(f"Cannot read settings file {path}: {exc}.") from exc
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
         # tomllib's message ends with "(at line L, column C)".
-        raise SettingsInvalid(f"Invalid TOML in {path}: {exc}.") from exc
-    return parse_settings(data, path)
+        data = tomllib.loads(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        problem = SettingsInvalid(f"Cannot read settings file {path}: {exc}.")
+    except tomllib.TOMLDecodeError as exc:
+        problem = SettingsInvalid(f"Invalid TOML in {path}: {exc}.")
+    else:
+        return parse_settings(data, path, strict=strict)
+    if strict:
+        raise problem from problem.__context__
+    return Settings(path=path, errors=problem.errors)
+
+
+def _summary(errors: list[str], path: Path | None) -> str:
+    if len(errors) == 1:
+        return errors[0]
+    where = f" in {path}" if path else ""
+    return f"{len(errors)} problems{where}: " + " ".join(errors)
 
 
 class _Reader:
     """Typed access to one TOML table, collecting unknown keys as warnings."""
 
     def __init__(self, data: Mapping[str, Any], where: str, path: Path | None,
-                 warnings: list[str]) -> None:
+                 warnings: list[str], errors: list[str] | None = None) -> None:
         self.data = data
         self.where = where
         self.path = path
         self.warnings = warnings
+        self.errors: list[str] = [] if errors is None else errors  # shared by the tree
         self.seen: set[str] = set()
 
     def _key(self, key: str) -> str:
@@ -80,21 +101,27 @@ class _Reader:
         loc = f" in {self.path}" if self.path else ""
         return SettingsInvalid(f"Invalid value {value!r} for `{self._key(key)}`{loc}: {allowed}.")
 
+    def error(self, message: str) -> None:
+        """Record a problem and carry on (the caller uses a default instead)."""
+        self.errors.append(message)
+
     def get(self, key: str, check: Callable[[Any], bool], allowed: str, default: T) -> T:
         self.seen.add(key)
         if key not in self.data:
             return default
         value = self.data[key]
         if not check(value):
-            raise self.fail(key, allowed, value)
+            self.error(str(self.fail(key, allowed, value)))
+            return default
         return value  # type: ignore[no-any-return]
 
     def table(self, key: str) -> _Reader:
         self.seen.add(key)
         value = self.data.get(key, {})
         if not isinstance(value, dict):
-            raise self.fail(key, "expected a table", value)
-        return _Reader(value, self._key(key), self.path, self.warnings)
+            self.error(str(self.fail(key, "expected a table", value)))
+            value = {}
+        return _Reader(value, self._key(key), self.path, self.warnings, self.errors)
 
     def finish(self, also_known: set[str] | None = None) -> None:
         for key in self.data:
@@ -134,24 +161,26 @@ def _windows(v: Any) -> bool:
     )
 
 
-def _provider(name: str, r: _Reader) -> ProviderSettings:
+def _provider(name: str, r: _Reader) -> ProviderSettings | None:
+    """The provider of one ``[ai.NAME]`` table, or None (with errors) if it is unusable."""
     default_kind = name if name in BUILTIN_PROVIDERS else None
+    has_kind = "kind" in r.data
     kind = r.get("kind", lambda v: v in KINDS, "one of " + ", ".join(KINDS), default_kind)
-    if kind is None:
-        raise SettingsInvalid(
+    if kind is None and not has_kind:
+        r.error(
             f"Provider `ai.{name}`{' in ' + str(r.path) if r.path else ''} is not a built-in "
             f"provider, so it needs `kind` (one of {', '.join(KINDS)})."
         )
     base_url = r.get("base_url", lambda v: isinstance(v, str) and "://" in v,
                      "a URL such as http://127.0.0.1:8000/v1", None)
-    if kind == "openai-compatible" and not base_url:
-        raise SettingsInvalid(
+    if kind == "openai-compatible" and not base_url and "base_url" not in r.data:
+        r.error(
             f"Provider `ai.{name}` has kind \"openai-compatible\" and needs `base_url`."
         )
     models: list[str] = r.get("models", _is_str_list, "a list of model names", [])
-    return ProviderSettings(
+    provider = ProviderSettings(
         name=name,
-        kind=kind,
+        kind=kind or "openai-compatible",  # unusable, but the other keys are checked too
         api_key=r.get("api_key", _is_str, 'a string such as "$MY_API_KEY"', None),
         base_url=base_url,
         models=tuple(models),
@@ -161,12 +190,33 @@ def _provider(name: str, r: _Reader) -> ProviderSettings:
                                     "seconds between 0.01 and 3600", 120.0)),
         max_retries=r.get("max_retries", _integer(0, 10), "a whole number from 0 to 10", 2),
     )
+    if kind is None or (kind == "openai-compatible" and not base_url):
+        return None
+    return provider
 
 
-def parse_settings(data: Mapping[str, Any], path: Path | None = None) -> Settings:
-    """Validate parsed TOML into :class:`Settings`."""
+def parse_settings(data: Mapping[str, Any], path: Path | None = None, *,
+                   strict: bool = True) -> Settings:
+    """Validate parsed TOML into :class:`Settings`, finding every problem.
+
+    Strictly, problems raise one :class:`SettingsInvalid` with all of them in
+    ``errors``; otherwise they are in ``Settings.errors`` and each invalid value is
+    replaced by its default.
+    """
+    errors: list[str] = []
+    try:
+        settings = _parse(data, path, errors)
+    except SettingsInvalid as exc:  # a check that raises instead of recording
+        errors.extend(e for e in exc.errors if e not in errors)
+        settings = Settings(path=path)
+    if errors and strict:
+        raise SettingsInvalid(_summary(errors, path), tuple(errors))
+    return dataclasses.replace(settings, errors=tuple(errors)) if errors else settings
+
+
+def _parse(data: Mapping[str, Any], path: Path | None, errors: list[str]) -> Settings:
     warnings: list[str] = []
-    root = _Reader(data, "", path, warnings)
+    root = _Reader(data, "", path, warnings, errors)
 
     ai = root.table("ai")
     default_provider = ai.get("default_provider", _is_str, "a provider name", "openai")
@@ -181,15 +231,19 @@ def parse_settings(data: Mapping[str, Any], path: Path | None = None) -> Setting
             warnings.append(f"Unknown setting `ai.{name}` is ignored.")
             continue
         sub = ai.table(name)
-        providers[name] = _provider(name, sub)
+        provider = _provider(name, sub)
+        if provider is not None:
+            providers[name] = provider
         sub.finish()
     ai.finish()
     if default_provider not in providers and default_provider not in BUILTIN_PROVIDERS:
-        known = ", ".join([*BUILTIN_PROVIDERS, *providers])
-        raise SettingsInvalid(
-            f"`ai.default_provider` is {default_provider!r}, which is neither built in nor "
-            f"defined as an [ai.{default_provider}] table; known providers: {known}."
-        )
+        if not isinstance(ai.data.get(default_provider), dict):  # else: already reported
+            known = ", ".join([*BUILTIN_PROVIDERS, *providers])
+            ai.error(
+                f"`ai.default_provider` is {default_provider!r}, which is neither built in "
+                f"nor defined as an [ai.{default_provider}] table; known providers: {known}."
+            )
+        default_provider = Settings().default_provider
 
     a = root.table("agent")
     agent = AgentSettings(

@@ -215,7 +215,8 @@ class KeysSettings:
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """The whole settings file, validated. ``warnings`` lists unknown keys and the like."""
+    """The whole settings file, validated. ``warnings`` lists unknown keys and the like;
+    ``errors`` what was invalid (see :func:`~tabwise.settings.load_settings`)."""
 
     default_provider: str = "openai"
     default_model: str = "gpt-4.1-mini"
@@ -227,6 +228,8 @@ class Settings:
     keys: KeysSettings = field(default_factory=KeysSettings)
     path: Path | None = None
     warnings: tuple[str, ...] = ()
+    # Problems found when loading leniently (each invalid value then has its default).
+    errors: tuple[str, ...] = ()
 
     def provider(self, name: str) -> ProviderSettings | None:
         """The settings for provider ``name``; built-ins exist even without a table."""
@@ -273,4 +276,5 @@ class Settings:
                          "shell_integration": self.terminal.shell_integration},
             "keys": {name: self.keys.key(name) for name in SHORTCUTS},
             "warnings": list(self.warnings),
+            "errors": list(self.errors),
         }

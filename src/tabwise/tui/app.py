@@ -158,16 +158,10 @@ class TabwiseApp(App[None], inherit_bindings=False):
 
 
 def run_app(home: str | None = None) -> int:
-    """Run the TUI until the user quits; the process exit code."""
-    from ..settings import load_settings, resolve_paths
+    """Run the TUI until the user quits; the process exit code.
 
-    settings_file = resolve_paths(home).settings_file
-    if settings_file.exists():
-        try:  # fail before the screen switches to the TUI
-            load_settings(settings_file)
-        except TabwiseError as exc:
-            print(f"tabwise: {exc}", file=sys.stderr)
-            return 1
+    Invalid settings do not stop it: the app starts with the defaults for what is
+    invalid and shows every problem (the main screen lists them)."""
     app = TabwiseApp(home)
     app.run()
     if app.startup_error:

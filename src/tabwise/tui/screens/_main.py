@@ -120,8 +120,27 @@ class MainScreen(TabCommands, Screen[None]):
         providers = await core.list_providers()
         for info in live:
             await self.add_view(info, providers=providers, activate=False)
-        await self.activate(live[0]["session_id"])
+        # The tab that was active when the app last quit, else the first.
+        active = await core.get_active_session()
+        await self.activate(active if active in self.views else live[0]["session_id"])
+        self._show_settings_errors()
         self.ready = True
+
+    def _show_settings_errors(self) -> None:
+        """Invalid settings did not stop the start: say what was wrong, all of it."""
+        errors = self.core.settings.errors
+        view = self.active_view
+        if not errors or view is None:
+            return
+        n = len(errors)
+        lines = [f"{self.core.paths.settings_file} has {n} error{'s' if n > 1 else ''}; "
+                 "tabwise started with the defaults for what is invalid:"]
+        lines += [f"• {e}" for e in errors]
+        lines.append("Fix the file and restart tabwise to use it.")
+        view.panel.timeline.add_notice("\n".join(lines), "error")
+        self.notify(f"Settings: {n} error{'s' if n > 1 else ''}, defaults used (see the "
+                    "agent panel).", title="Invalid settings", severity="error",
+                    timeout=10, markup=False)
 
     async def add_view(self, info: dict[str, Any], *, providers: list[dict[str, Any]],
                        activate: bool = True) -> SessionView:
@@ -199,6 +218,8 @@ class MainScreen(TabCommands, Screen[None]):
         old = self.active_view
         if old is not None and old is not view:
             old.prefer_prompt = self._focus_in(old.panel)
+        if sid != self.active_id and sid in self.core.sessions:
+            await self.core.set_active_session(sid)  # comes back after a restart
         self.active_id = sid
         self.query_one(ContentSwitcher).current = view.id
         view.seen()

@@ -31,9 +31,10 @@ class TabItem:
 
 
 class TabBar(Widget):
-    """One line of tabs: ``1 name`` for each tab (Alt+N jumps to it), the active one
-    highlighted, background tabs with a marker (⋯ streaming, ! needs approval, ✗ failed,
-    ● finished unseen), and ``+`` to open a new tab. Click a tab to switch to it.
+    """One line of tabs: ``N name`` for each tab (Alt+1..9 jump to the first nine),
+    the active one highlighted, background tabs with a marker (⋯ streaming, ! needs
+    approval, ✗ failed, ● finished unseen), and ``+`` to open a new tab. Click a tab to
+    switch to it.
 
     Attributes down: the screen sets :attr:`items` and :attr:`active`.
     Messages up: :class:`TabBar.Selected`, :class:`TabBar.NewTabRequested`.
@@ -94,8 +95,9 @@ class TabBar(Widget):
         width = self.size.width or 80
         budget = max(8, (width - 4) // max(1, len(self.items)) - 1)
         for n, item in enumerate(self.items, start=1):
-            name = item.name if len(item.name) <= budget - 4 else item.name[: budget - 5] + "…"
-            num = f"{n}" if n <= 9 else " "
+            num = str(n)  # every tab is numbered; Alt+1..9 reach the first nine
+            room = budget - 3 - len(num)
+            name = item.name if len(item.name) <= room else item.name[: room - 1] + "…"
             label = Content(f" {num} {name} ")
             if item.tab_id == self.active:
                 label = label.stylize(active_style)

@@ -14,7 +14,7 @@ from ._model import (
     resolve_secret,
     secret_var,
 )
-from ._paths import Paths, resolve_paths
+from ._paths import Paths, make_private, resolve_paths
 from ._template import SETTINGS_TEMPLATE
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "TerminalSettings",
     "ensure_settings_file",
     "load_settings",
+    "make_private",
     "parse_settings",
     "redact_secrets",
     "resolve_paths",

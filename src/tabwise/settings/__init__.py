@@ -4,6 +4,7 @@ from ._load import ensure_settings_file, load_settings, parse_settings
 from ._model import (
     BUILTIN_PROVIDERS,
     DEFAULT_KEY_VARS,
+    TOOL_NAMES,
     AgentSettings,
     ContextSettings,
     ProviderSettings,
@@ -21,6 +22,7 @@ __all__ = [
     "BUILTIN_PROVIDERS",
     "DEFAULT_KEY_VARS",
     "SETTINGS_TEMPLATE",
+    "TOOL_NAMES",
     "AgentSettings",
     "ContextSettings",
     "Paths",

@@ -18,6 +18,7 @@ from ._model import (
     APPROVAL_MODES,
     BUILTIN_PROVIDERS,
     KINDS,
+    TOOL_NAMES,
     AgentSettings,
     ContextSettings,
     ProviderSettings,
@@ -162,6 +163,22 @@ def _provider(name: str, r: _Reader) -> ProviderSettings:
     )
 
 
+def _check_tool_names(r: _Reader, key: str, names: tuple[str, ...],
+                      mcp_servers: list[str]) -> None:
+    """An unknown tool name is an error: a typo in ``never_allow`` would silently switch
+    a deny off. MCP tools are ``<server>_<tool>``, so those of a configured ``[mcp.X]``
+    table are accepted (they are only known once the server runs)."""
+    for name in names:
+        if name in TOOL_NAMES or any(name.startswith(f"{s}_") and len(name) > len(s) + 1
+                                     for s in mcp_servers):
+            continue
+        allowed = "tool names: " + ", ".join(TOOL_NAMES)
+        if mcp_servers:
+            allowed += ", or an MCP tool named " + " / ".join(f"{s}_<tool>"
+                                                              for s in mcp_servers)
+        raise r.fail(key, f"{name!r} is not a tool; {allowed}", list(names))
+
+
 def parse_settings(data: Mapping[str, Any], path: Path | None = None) -> Settings:
     """Validate parsed TOML into :class:`Settings`."""
     warnings: list[str] = []
@@ -203,6 +220,11 @@ def parse_settings(data: Mapping[str, Any], path: Path | None = None) -> Setting
                                   "a whole number from 1 to 1000", 50),
     )
     a.finish()
+    mcp = data.get("mcp")
+    mcp_servers = sorted(k for k, v in mcp.items() if isinstance(v, dict)) \
+        if isinstance(mcp, dict) else []
+    for key in ("always_allow", "never_allow"):
+        _check_tool_names(a, key, getattr(agent, key), mcp_servers)
 
     c = root.table("context")
     context = ContextSettings(

@@ -46,6 +46,10 @@ _TYPES: tuple[tuple[type[BaseException], str, str], ...] = (
 )
 
 
+# pydantic-ai's message when a stream ends with no finish_reason (there is no subclass).
+_INCOMPLETE = "ended without a `finish_reason`"
+
+
 def _detail(exc: BaseException) -> str:
     status = getattr(exc, "status_code", None)
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -63,6 +67,9 @@ def describe_failure(exc: BaseException) -> tuple[str, str]:
 def _describe(exc: BaseException) -> tuple[str, str]:
     if isinstance(exc, TabwiseError):  # e.g. the provider's SDK is not installed
         return str(exc), exc.code
+    if isinstance(exc, pe.ModelAPIError) and _INCOMPLETE in str(exc):
+        return ("The provider's answer was cut off before it finished (the stream ended "
+                "without its end marker); nothing was saved. Try again."), "incomplete_stream"
     for cls, kind, template in _TYPES:
         if isinstance(exc, cls):
             return template.format(detail=_detail(exc)), kind

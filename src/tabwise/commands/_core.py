@@ -38,8 +38,12 @@ __all__ = ["Tabwise"]
 log = logging.getLogger("tabwise")
 
 
-def _config(value: dict[str, str]) -> dict[str, str]:
-    # Types were validated at the edge (commands._registry); this only copies.
+def _config(value: Any) -> dict[str, str]:
+    # In-process callers (the TUI) skip the edge's validation, so the shape is checked
+    # here too; over JSON-RPC it was already validated by commands._registry.
+    if (not isinstance(value, dict) or not isinstance(value.get("provider"), str)
+            or not isinstance(value.get("model"), str)):
+        raise InvalidParams('ai_config must be {"provider": str, "model": str}.')
     return {"provider": value["provider"], "model": value["model"]}
 
 

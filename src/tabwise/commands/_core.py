@@ -55,7 +55,8 @@ def _resolve_dir(path: str) -> Path:
             raise InvalidParams(f"working_directory {shown!r} is not a directory.")
         return cwd.resolve()
     except (OSError, ValueError, RuntimeError) as exc:  # too long, NUL byte, unknown ~user
-        raise InvalidParams(f"working_directory {shown!r} cannot be used: {exc}.") from exc
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)[:200]
+        raise InvalidParams(f"working_directory {shown!r} cannot be used: {why}.") from exc
 
 
 class Tabwise:

@@ -7,6 +7,7 @@ import asyncio
 import base64
 import json
 import os
+import socket
 import struct
 from typing import Any
 
@@ -34,10 +35,16 @@ class RawWs:
         self.writer = writer
 
     @classmethod
-    async def connect(cls, port: int, headers: list[tuple[str, str]],
-                      path: str = "/rpc") -> tuple[RawWs | None, int, bytes]:
-        """Handshake; returns (client or None, HTTP status, response head)."""
-        reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=1 << 16)
+    async def connect(cls, port: int, headers: list[tuple[str, str]], path: str = "/rpc",
+                      rcvbuf: int | None = None) -> tuple[RawWs | None, int, bytes]:
+        """Handshake; returns (client or None, HTTP status, response head). ``rcvbuf``
+        shrinks the socket's receive buffer, so a client that stops reading is felt."""
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if rcvbuf is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        sock.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", port))
+        reader, writer = await asyncio.open_connection(sock=sock, limit=1 << 16)
         key = base64.b64encode(os.urandom(16)).decode()
         lines = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Upgrade: websocket",
                  "Connection: Upgrade", f"Sec-WebSocket-Key: {key}",

@@ -78,11 +78,12 @@ async def run_server(home: str | None, host: str, port: int) -> int:
     server = await start_server(core, host, port)
     bound = server.sockets[0].getsockname()
     shown_host = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
-    print(f"listening on ws://{shown_host}:{bound[1]}/rpc", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    # Before the ready line: a client may send SIGTERM the moment it reads it.
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    print(f"listening on ws://{shown_host}:{bound[1]}/rpc", flush=True)
     await stop.wait()
     server.close()
     await server.wait_closed()

@@ -27,8 +27,8 @@ from websockets.exceptions import ConnectionClosed
 
 from ..commands import COMMANDS, Tabwise, call_command, check_params
 from ..errors import InvalidParams, MethodNotFound, TabwiseError
-from ..events import Subscription, SubscriptionOverflow
-from ._outbox import MAX_UNSENT_BYTES, STALL_SECONDS, Outbox, encode
+from ..events import DELTA_TYPES, Subscription, SubscriptionOverflow
+from ._outbox import DELTA_FRAME_SECONDS, MAX_UNSENT_BYTES, STALL_SECONDS, Outbox, encode
 
 __all__ = ["RpcConnection"]
 
@@ -204,14 +204,21 @@ class RpcConnection:
         return True
 
     async def _pump(self, sub: Subscription) -> None:
-        # Hand every event to the outbox as soon as it is published: the outbox merges
-        # deltas and bounds the bytes, so nothing piles up in the subscription.
+        # Hand events to the outbox, which orders them with the replies, merges deltas
+        # and bounds the bytes. After a delta, pause one frame's time: the stream's next
+        # tokens wait in the subscription meanwhile, so a fast stream wakes this task
+        # ~60 times a second instead of once per token. A reply drains the subscription
+        # first (``_reply``), so the pause never lets a reply overtake its events.
         put = self.outbox.put_event
         try:
             while True:
-                put(await sub.get(), sub.id)
-                while (ev := sub.get_nowait()) is not None:
-                    put(ev, sub.id)
+                ev = await sub.get()
+                put(ev, sub.id)
+                while (nxt := sub.get_nowait()) is not None:
+                    put(nxt, sub.id)
+                    ev = nxt
+                if ev.type in DELTA_TYPES:
+                    await asyncio.sleep(DELTA_FRAME_SECONDS)
         except StopAsyncIteration:
             return
         except SubscriptionOverflow:

@@ -106,6 +106,8 @@ class RpcConnection:
 
     def _reply(self, payload: Any) -> None:
         """Queue a reply after every event already published to this connection."""
+        if self.outbox.dropped is not None:
+            return  # nobody will read it: do not even encode it
         for sub, _ in list(self._subs.values()):
             while (ev := sub.get_nowait()) is not None:
                 self.outbox.put_event(ev, sub.id)
@@ -120,6 +122,8 @@ class RpcConnection:
         self.outbox.put_text(text)
 
     async def _handle_frame(self, raw: str | bytes) -> None:
+        if self.outbox.dropped is not None:
+            return  # requests queued before the drop are not run
         try:
             msg = json.loads(raw)
         except RecursionError:

@@ -113,10 +113,14 @@ class Fuzzer:
         live = set(self.core.sessions)
         self.targets = [t for t in self.targets if t in live]
         while len(self.targets) < 2:
-            terminal = not self.targets
+            terminal = not any(self.core.sessions[t].pty for t in self.targets)
             r = await self.request("create_session", {"working_directory": str(self.workdir),
                                                       "terminal": terminal})
             self.targets.append(r["result"]["session_id"])
+        for sid in self.targets:  # undo a fuzzed shutdown_ai_session, so turns get run
+            if not self.core.ai.is_initialized(sid):
+                await self.request("init_ai_session", {"session_id": sid, "config": {
+                    "provider": "local1", "model": "m1"}})
         extra = [s for s in live if s not in self.targets]
         for sid in extra[:-3]:  # keep the number of live shells small
             await self.core.close_session(sid)

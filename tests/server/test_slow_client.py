@@ -190,3 +190,18 @@ async def test_a_stalled_subscriber_is_bounded_by_bytes_and_other_tabs_stream_on
         raw.close()
     finally:
         await other.close()
+
+
+async def test_one_reply_larger_than_the_bound_still_reaches_a_reading_client(
+        serve: Serve, workdir: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="tabwise.server")
+    port, token = await serve(max_unsent_bytes=64 * 1024)
+    client = await RpcClient.connect(f"ws://127.0.0.1:{port}/rpc", token)
+    try:
+        sid = await shell_with_output(client, workdir, 300_000)
+        got = await client.call("pty_read", session_id=sid, max_bytes=1 << 20)
+        assert len(got["data"]) > 200_000  # one ~256 KB frame, four times the bound
+        assert await client.call("get_default_ai_config")
+        assert not [r for r in caplog.records if "dropping a client" in r.getMessage()]
+    finally:
+        await client.close()

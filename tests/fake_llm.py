@@ -46,6 +46,8 @@ class Reply:
     chunk_delay: float = 0.0  # seconds between chunks
     first_delay: float = 0.0  # seconds before the first byte of the response
     break_after: int | None = None  # drop the connection after this many chunks
+    end_after: int | None = None  # end the body cleanly after this many chunks: no
+    # finish_reason, no [DONE] (a proxy or server that gave up mid-answer)
     hang: bool = False  # accept the request and never answer
     prompt_tokens: int | None = None  # default: estimated from the request size
     completion_tokens: int | None = None
@@ -351,6 +353,10 @@ class FakeLLM:
         for n, ev in enumerate(events):
             if reply.break_after is not None and n >= reply.break_after:
                 writer.transport.abort()
+                return False
+            if reply.end_after is not None and n >= reply.end_after:
+                writer.write(b"0\r\n\r\n")
+                await writer.drain()
                 return False
             await send(f"data: {json.dumps(ev)}\n\n".encode())
             if reply.chunk_delay and 0 < n < len(events) - 2:

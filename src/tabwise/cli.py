@@ -172,11 +172,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         setup_logging(resolve_paths(args.home).logs_dir)
     try:
         if args.command == "serve":
-            from .server import run_server
+            from .server import is_loopback, run_server
 
             if not 0 <= args.port <= 65535:
                 print("tabwise: error: --port must be 0..65535", file=sys.stderr)
                 return 2
+            if not is_loopback(args.host):
+                print(f"tabwise: warning: --host {args.host} accepts connections from other "
+                      "machines; anyone who can reach this port and read server.token "
+                      "can drive your shells. Use 127.0.0.1 unless you mean it.",
+                      file=sys.stderr, flush=True)
             return asyncio.run(run_server(args.home, args.host, args.port))
         if args.command == "sessions":
             return asyncio.run(_sessions(args))

@@ -11,6 +11,7 @@ the server sends it as the JSON-RPC error message. The class tree::
     ├── UnknownProvider (unknown_provider)
     ├── InvalidParams (invalid_params)
     ├── ApprovalNotFound (approval_not_found)
+    ├── MethodNotFound (method_not_found)  no command has this name
     ├── SettingsInvalid (settings_invalid)
     ├── ProviderError (provider_error)   a turn failed at the provider
     ├── TurnCancelled (cancelled)        the turn was cancelled before it finished
@@ -24,6 +25,7 @@ __all__ = [
     "ApprovalNotFound",
     "ArchiveError",
     "InvalidParams",
+    "MethodNotFound",
     "ProviderError",
     "ProviderNotConfigured",
     "SessionBusy",
@@ -124,3 +126,11 @@ class TurnCancelled(TabwiseError):
 
     def __init__(self, session_id: str) -> None:
         super().__init__(f"The turn in session {session_id!r} was cancelled.")
+
+
+class MethodNotFound(TabwiseError):
+    code = "method_not_found"
+
+    def __init__(self, method: str) -> None:
+        super().__init__(f"Method not found: {method!r} is not a tabwise command.")
+        self.method = method

@@ -136,6 +136,10 @@ def _request_url(exc: BaseException) -> str | None:
     return None
 
 
+# pydantic-ai's message when a stream ends with no finish_reason (there is no subclass).
+_INCOMPLETE = "ended without a `finish_reason`"
+
+
 def _detail(exc: BaseException) -> str:
     status = getattr(exc, "status_code", None)
     if isinstance(exc, pe.ModelAPIError) and (status or exc.body is not None):
@@ -164,6 +168,9 @@ def describe_failure(exc: BaseException) -> tuple[str, str]:
 def _describe(exc: BaseException) -> tuple[str, str]:
     if isinstance(exc, TabwiseError):  # e.g. the provider's SDK is not installed
         return str(exc), exc.code
+    if isinstance(exc, pe.ModelAPIError) and _INCOMPLETE in str(exc):
+        return ("The provider's answer was cut off before it finished (the stream ended "
+                "without its end marker); nothing was saved. Try again."), "incomplete_stream"
     url = _request_url(exc)
     where = f" at {url}" if url else ""
     for cls, kind, template in _TYPES:

@@ -8,9 +8,13 @@ and validates it with a single pydantic-core call: no per-row Python parsing.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import pydantic
+import pydantic_core
 from pydantic_ai.messages import (
     ModelMessage,
     ModelMessagesTypeAdapter,
@@ -28,14 +32,39 @@ _ONE_MESSAGE: pydantic.TypeAdapter[ModelMessage] = pydantic.TypeAdapter(
                                val_json_bytes="base64"),
 )
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
 # Long enough to recognise a conversation in a list, short enough to keep rows small.
 FIRST_PROMPT_CHARS = 200
 
 
 def dump_messages(messages: Iterable[ModelMessage]) -> tuple[bytes, ...]:
-    """One JSON document per message, in order."""
-    dump = _ONE_MESSAGE.dump_json
-    return tuple(dump(m) for m in messages)
+    """One JSON document per message, in order.
+
+    Text that UTF-8 cannot hold (a lone surrogate in a provider's answer or a tool's
+    output) is stored with U+FFFD in its place rather than losing the whole turn.
+    """
+    return tuple(_dump_one(m) for m in messages)
+
+
+def _dump_one(message: ModelMessage) -> bytes:
+    try:
+        return _ONE_MESSAGE.dump_json(message)
+    except pydantic_core.PydanticSerializationError:
+        data = _ONE_MESSAGE.dump_python(message, mode="json", warnings=False,
+                                        fallback=_scrub)
+        return json.dumps(_scrub(data), ensure_ascii=False,
+                          separators=(",", ":")).encode("utf-8")
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_scrub(k): _scrub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    return value
 
 
 def load_messages(bodies: Sequence[bytes]) -> list[ModelMessage]:

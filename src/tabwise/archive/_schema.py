@@ -15,6 +15,7 @@ Later steps are listed (and documented) in ``MIGRATIONS``.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +23,7 @@ from pathlib import Path
 import pydantic
 
 from ..errors import ArchiveError
+from ..settings import make_private
 from ._codec import first_prompt, load_messages
 from ._errors import ArchiveTooNew, ArchiveUnreadable
 
@@ -199,13 +201,25 @@ def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
     return conn
 
 
+def make_files_private(path: Path) -> None:
+    """Create the database file 0600 (SQLite gives its -wal and -shm the same mode) and
+    make existing ones 0600: they hold transcripts (DESIGN §7)."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    except OSError:
+        return  # connect() reports an unusable path
+    for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        make_private(p, 0o600)
+
+
 def prepare_database(path: Path) -> None:
     """Create or upgrade the archive at ``path`` and switch it to WAL.
 
     Raises :class:`ArchiveUnreadable` for a damaged file and :class:`ArchiveTooNew` for a
     newer schema; the file is never replaced.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    make_files_private(path)
     try:
         conn = connect(path)
     except sqlite3.Error as exc:
@@ -248,6 +262,7 @@ def _backup(conn: sqlite3.Connection, path: Path, version: int) -> Path:
         conn.backup(dest)
     finally:
         dest.close()
+    make_private(target, 0o600)
     log.info("backed up %s to %s before upgrading it", path, target)
     return target
 

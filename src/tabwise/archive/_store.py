@@ -196,6 +196,12 @@ class Archive:
                 f"saved; the first: {errors[0]}. See the log for details."
             )
 
+    async def durable(self) -> None:
+        """Like :meth:`flush`, but returns at once when nothing is waiting to be
+        committed: what a command reports is on disk before its reply (DESIGN §4)."""
+        if not self._writer.idle:
+            await self.flush()
+
     async def _written(self, *, report: bool) -> tuple[str, ...]:
         if self._closed:
             raise ArchiveError("The session archive is closed.")

@@ -103,6 +103,11 @@ class Writer:
     def start(self) -> None:
         self._thread.start()
 
+    @property
+    def idle(self) -> bool:
+        """Nothing queued is waiting to be committed and no failure is unreported."""
+        return self.processed >= self.enqueued and not self._unreported
+
     def put(self, op: Op) -> None:
         if not isinstance(op, Flush | Stop):
             self.enqueued += 1

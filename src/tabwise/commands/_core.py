@@ -41,6 +41,8 @@ log = logging.getLogger("tabwise")
 
 
 def _config(value: Any) -> dict[str, str]:
+    # In-process callers (the TUI) skip the edge's validation, so the shape is checked
+    # here too; over JSON-RPC it was already validated by commands._registry.
     if (not isinstance(value, dict) or not isinstance(value.get("provider"), str)
             or not isinstance(value.get("model"), str)):
         raise InvalidParams('ai_config must be {"provider": str, "model": str}.')
@@ -48,10 +50,15 @@ def _config(value: Any) -> dict[str, str]:
 
 
 def _resolve_dir(path: str) -> Path:
-    cwd = Path(path).expanduser()
-    if not cwd.is_dir():
-        raise InvalidParams(f"working_directory {str(cwd)!r} is not a directory.")
-    return cwd.resolve()
+    shown = path if len(path) <= 200 else path[:200] + "..."
+    try:
+        cwd = Path(path).expanduser()
+        if not cwd.is_dir():
+            raise InvalidParams(f"working_directory {shown!r} is not a directory.")
+        return cwd.resolve()
+    except (OSError, ValueError, RuntimeError) as exc:  # too long, NUL byte, unknown ~user
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)[:200]
+        raise InvalidParams(f"working_directory {shown!r} cannot be used: {why}.") from exc
 
 
 class Tabwise:
@@ -142,8 +149,6 @@ class Tabwise:
         return {sid: s.pty for sid, s in self.sessions.items()}
 
     def _session(self, session_id: str) -> Session:
-        if not isinstance(session_id, str):
-            raise InvalidParams("session_id must be a string.")
         s = self.sessions.get(session_id)
         if s is None:
             raise SessionNotFound(session_id)
@@ -250,7 +255,7 @@ class Tabwise:
     async def list_sessions(self, include_closed: bool = False,
                             limit: int | None = None) -> list[dict[str, Any]]:
         """Live tabs plus archived ones waiting to be restored (and closed ones if asked)."""
-        if limit is not None and (not isinstance(limit, int) or limit < 0):
+        if limit is not None and limit < 0:
             raise InvalidParams("limit must be a non-negative integer.")
         live = sorted(self.sessions.values(), key=lambda s: s.position)
         out = [self._info(s) for s in live]
@@ -352,7 +357,7 @@ class Tabwise:
         return sid if sid in self.sessions else None
 
     async def rename_session(self, session_id: str, name: str) -> dict[str, Any]:
-        if not isinstance(name, str) or not name.strip():
+        if not name.strip():
             raise InvalidParams("name must be a non-empty string.")
         s = self._session(session_id)
         s.name = name.strip()
@@ -401,8 +406,6 @@ class Tabwise:
         return to_markdown(meta, messages) if format == "markdown" else to_json(meta, messages)
 
     async def pty_write(self, session_id: str, data: str) -> bool:
-        if not isinstance(data, str):
-            raise InvalidParams("data must be a string.")
         s = self._session(session_id)
         if s.pty is None:
             raise InvalidParams(f"Session {session_id!r} has no terminal.")
@@ -438,8 +441,7 @@ class Tabwise:
                 "exited": s.pty.exited.is_set(), "exit_code": s.pty.exit_code}
 
     async def pty_resize(self, session_id: str, rows: int, cols: int) -> bool:
-        if not (isinstance(rows, int) and isinstance(cols, int) and 0 < rows < 10000
-                and 0 < cols < 10000):
+        if not (0 < rows < 10000 and 0 < cols < 10000):
             raise InvalidParams("rows and cols must be positive integers.")
         s = self._session(session_id)
         if s.pty is None:
@@ -474,10 +476,8 @@ class Tabwise:
 
     async def send_ai_prompt(self, session_id: str, prompt: str,
                              context: str | None = None) -> str:
-        if not isinstance(prompt, str) or not prompt.strip():
+        if not prompt.strip():
             raise InvalidParams("prompt must be a non-empty string.")
-        if context is not None and not isinstance(context, str):
-            raise InvalidParams("context must be a string.")
         return await self._bridge(session_id).prompt(prompt, context)
 
     async def cancel_ai_prompt(self, session_id: str) -> bool:

@@ -1,8 +1,13 @@
 """Command names, their parameter schemas, and one way to call them with JSON params.
 
-The server (and any other front end that receives JSON) calls :func:`call_command`;
-parameters are validated with pydantic models derived from each command's signature,
-so wrong types or unknown keys are ``invalid_params`` errors, never crashes.
+The server (and any other front end that receives JSON) calls :func:`call_command`.
+This is the edge: an unknown name is ``method_not_found`` before anything runs; params
+are checked once here (:func:`check_params`: an object, not nested absurdly deep, every
+string storable as UTF-8) and validated with pydantic models derived from each
+command's signature, so wrong types or unknown keys are ``invalid_params`` errors, never
+crashes, and the commands themselves need not check types again. The reply waits until
+what the command changed is committed to the archive (DESIGN §4: a kill -9 after the
+reply loses none of it).
 """
 
 from __future__ import annotations
@@ -14,10 +19,13 @@ from typing import Any
 
 import pydantic
 
-from ..errors import InvalidParams
+from ..errors import InvalidParams, MethodNotFound
 from ._core import Tabwise
 
-__all__ = ["COMMANDS", "call_command"]
+__all__ = ["COMMANDS", "MAX_PARAM_DEPTH", "call_command", "check_params"]
+
+# No command takes params nested deeper than a few levels; deeper is an attack.
+MAX_PARAM_DEPTH = 32
 
 COMMANDS: tuple[str, ...] = (
     "create_session", "close_session", "list_sessions", "restore_session", "rename_session",
@@ -73,21 +81,69 @@ def _explain(exc: pydantic.ValidationError) -> str:
     return "; ".join(parts)
 
 
-async def call_command(core: Tabwise, name: str, params: dict[str, Any] | None) -> Any:
-    """Validate ``params`` for command ``name`` and run it."""
-    model = _MODELS.get(name)
-    if name not in COMMANDS or model is None:
-        raise LookupError(name)
+def _where(path: tuple[str | int, ...]) -> str:
+    return ".".join(str(p) for p in path) or "params"
+
+
+def check_params(name: str, params: Any) -> dict[str, Any]:
+    """``params`` as a dict, or :class:`InvalidParams` if it is not an object, nests
+    deeper than :data:`MAX_PARAM_DEPTH`, or holds a string (value or key) that cannot be
+    stored as UTF-8, such as a lone surrogate. Iterative: no input can exhaust the stack.
+    """
     if params is None:
-        params = {}
+        return {}
     if not isinstance(params, dict):
-        raise InvalidParams("params must be a JSON object with named parameters.")
+        raise InvalidParams(f"params of {name} must be a JSON object with named parameters.")
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(params, ())]
+    while stack:
+        value, path = stack.pop()
+        if len(path) > MAX_PARAM_DEPTH:
+            raise InvalidParams(f"Invalid params for {name}: `{_where(path[:3])}...` nests "
+                                f"deeper than {MAX_PARAM_DEPTH} levels.")
+        if isinstance(value, str):
+            _check_text(name, value, path)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                _check_text(name, key, (*path, "<key>"))
+                stack.append((item, (*path, key)))
+        elif isinstance(value, list):
+            stack.extend((item, (*path, i)) for i, item in enumerate(value))
+    return params
+
+
+def _check_text(name: str, text: str, path: tuple[str | int, ...]) -> None:
     try:
-        validated = model.model_validate(params)
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        where = _where(path)
+        if len(where) > 80:
+            where = where[:80] + "..."
+        raise InvalidParams(
+            f"Invalid params for {name}: `{where}` holds a character that cannot be stored "
+            f"as UTF-8 ({text[exc.start]!a} at position {exc.start}, a lone surrogate); "
+            "send valid Unicode text.") from None
+
+
+async def call_command(core: Tabwise, name: str, params: dict[str, Any] | None) -> Any:
+    """Validate ``params`` for command ``name``, run it, and return once what it changed
+    is durable in the archive.
+
+    Raises :class:`MethodNotFound` for a name that is not a command and
+    :class:`InvalidParams` for bad params; errors the command raises pass through.
+    """
+    model = _MODELS.get(name)
+    if model is None:
+        raise MethodNotFound(name)
+    checked = check_params(name, params)
+    try:
+        validated = model.model_validate(checked)
     except pydantic.ValidationError as exc:
         raise InvalidParams(f"Invalid params for {name}: {_explain(exc)}.") from exc
     kwargs = {k: getattr(validated, k) for k in type(validated).model_fields}
     kwargs = {k: v.model_dump() if isinstance(v, pydantic.BaseModel) else v
               for k, v in kwargs.items()}
     fn: Callable[..., Awaitable[Any]] = getattr(core, name)
-    return await fn(**kwargs)
+    result = await fn(**kwargs)
+    if core.archive is not None:
+        await core.archive.durable()
+    return result

@@ -270,8 +270,13 @@ def _deepseek_provider(p: ProviderSettings, key: str | None) -> Any:
 
 def _chat_model(p: ProviderSettings, model: str, prov: Any) -> Any:
     from pydantic_ai.models.openai import OpenAIChatModel
+    from pydantic_ai.profiles.openai import OpenAIModelProfile
 
-    return OpenAIChatModel(model, provider=prov)
+    # A stream that ends with no finish_reason was cut (a dropped proxy, a dying server):
+    # it must fail the turn, not be taken as a complete answer (DESIGN §5).
+    return OpenAIChatModel(model, provider=prov,
+                           profile=OpenAIModelProfile(
+                               openai_chat_streaming_requires_finish_reason=True))
 
 
 def _openai_model(p: ProviderSettings, model: str, prov: Any) -> Any:

@@ -1,9 +1,17 @@
 """JSON-RPC 2.0 over one WebSocket connection (DESIGN §6).
 
 Each request runs in its own task so a long ``send_ai_prompt`` never holds up other
-calls; every outgoing frame goes through one writer task; each event subscription has
-its own bounded queue (a slow client falls behind alone). Closing the connection
-cancels its tasks, but not the turns it started (those belong to their sessions).
+calls. Every outgoing frame goes through the connection's :class:`Outbox`, one ordered
+writer bounded in bytes. Before a reply is queued, the events already published to this
+connection's subscriptions are queued, so on one connection every event a command
+caused arrives before its reply (DESIGN §5). Closing the connection cancels its tasks,
+but not the turns it started (those belong to their sessions).
+
+What is decided here, at the edge: a frame that is not JSON (or nests too deeply to
+parse) is a parse error; a message that is not a request is an invalid request; a
+method that is not a command is ``method_not_found`` before anything runs; params are
+validated by the command registry. Any other exception is ``internal`` and logged with
+its traceback.
 """
 
 from __future__ import annotations
@@ -17,9 +25,10 @@ from typing import Any
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
-from ..commands import Tabwise, call_command
-from ..errors import InvalidParams, TabwiseError
+from ..commands import COMMANDS, Tabwise, call_command, check_params
+from ..errors import InvalidParams, MethodNotFound, TabwiseError
 from ..events import DELTA_TYPES, Subscription, SubscriptionOverflow
+from ._outbox import DELTA_FRAME_SECONDS, MAX_UNSENT_BYTES, STALL_SECONDS, Outbox, encode
 
 __all__ = ["RpcConnection"]
 
@@ -32,7 +41,11 @@ INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
 SERVER_ERROR = -32000
 
-DELTA_FRAME_SECONDS = 0.016
+# More requests than this in one batch is an invalid request (each runs concurrently).
+MAX_BATCH = 1000
+
+_SERVER_METHODS = frozenset({"subscribe_events", "unsubscribe_events"})
+METHODS = frozenset(COMMANDS) | _SERVER_METHODS
 
 
 def _error(id_: Any, code: int, message: str, data_code: str) -> dict[str, Any]:
@@ -40,13 +53,29 @@ def _error(id_: Any, code: int, message: str, data_code: str) -> dict[str, Any]:
             "error": {"code": code, "message": message, "data": {"code": data_code}}}
 
 
-class RpcConnection:
-    """Serves one client until it disconnects."""
+def _valid_id(value: Any) -> bool:
+    # JSON-RPC ids are strings, numbers or null; anything else is not echoed back.
+    return value is None or isinstance(value, str | float) or (
+        isinstance(value, int) and not isinstance(value, bool))
 
-    def __init__(self, core: Tabwise, ws: ServerConnection) -> None:
+
+def _rpc_code(exc: TabwiseError) -> int:
+    if isinstance(exc, InvalidParams):
+        return INVALID_PARAMS
+    if isinstance(exc, MethodNotFound):
+        return METHOD_NOT_FOUND
+    return SERVER_ERROR
+
+
+class RpcConnection:
+    """Serves one client until it disconnects (or is dropped for not reading)."""
+
+    def __init__(self, core: Tabwise, ws: ServerConnection, *,
+                 max_unsent_bytes: int = MAX_UNSENT_BYTES,
+                 stall_seconds: float = STALL_SECONDS) -> None:
         self.core = core
         self.ws = ws
-        self._out: asyncio.Queue[str | None] = asyncio.Queue()
+        self.outbox = Outbox(ws, max_bytes=max_unsent_bytes, stall_seconds=stall_seconds)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._subs: dict[str, tuple[Subscription, asyncio.Task[None]]] = {}
 
@@ -57,9 +86,11 @@ class RpcConnection:
         return task
 
     async def serve(self) -> None:
-        writer = asyncio.create_task(self._writer())
+        writer = asyncio.create_task(self.outbox.run())
         try:
             async for raw in self.ws:
+                if self.outbox.dropped is not None:
+                    break
                 self._spawn(self._handle_frame(raw))
         except ConnectionClosed:
             pass
@@ -69,66 +100,78 @@ class RpcConnection:
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
-            self._out.put_nowait(None)
+            self.outbox.stop()
             with contextlib.suppress(Exception):
                 await writer
 
-    async def _writer(self) -> None:
-        while True:
-            item = await self._out.get()
-            if item is None:
-                return
-            try:
-                await self.ws.send(item)
-            except ConnectionClosed:
-                return
-
-    def _send(self, payload: Any) -> None:
-        self._out.put_nowait(json.dumps(payload, default=str))
+    def _reply(self, payload: Any) -> None:
+        """Queue a reply after every event already published to this connection."""
+        if self.outbox.dropped is not None:
+            return  # nobody will read it: do not even encode it
+        for sub, _ in list(self._subs.values()):
+            while (ev := sub.get_nowait()) is not None:
+                self.outbox.put_event(ev, sub.id)
+        try:
+            text = encode(payload)
+        except (ValueError, RecursionError):
+            log.exception("a reply could not be encoded as JSON")
+            items = payload if isinstance(payload, list) else [payload]
+            errors = [_error(r.get("id"), INTERNAL_ERROR, "Internal error; see the server "
+                             "log.", "internal") for r in items]
+            text = encode(errors if isinstance(payload, list) else errors[0])
+        self.outbox.put_text(text)
 
     async def _handle_frame(self, raw: str | bytes) -> None:
+        if self.outbox.dropped is not None:
+            return  # requests queued before the drop are not run
         try:
             msg = json.loads(raw)
+        except RecursionError:
+            self._reply(_error(None, PARSE_ERROR, "Parse error: the message nests too "
+                               "deeply.", "invalid_params"))
+            return
         except (ValueError, UnicodeDecodeError):
-            self._send(_error(None, PARSE_ERROR, "Parse error: the message is not valid JSON.",
-                              "invalid_params"))
+            self._reply(_error(None, PARSE_ERROR, "Parse error: the message is not valid "
+                               "JSON.", "invalid_params"))
             return
         if isinstance(msg, list):
-            if not msg:
-                self._send(_error(None, INVALID_REQUEST, "Invalid request: empty batch.",
-                                  "invalid_params"))
+            if not msg or len(msg) > MAX_BATCH:
+                self._reply(_error(None, INVALID_REQUEST, "Invalid request: a batch holds "
+                                   f"1 to {MAX_BATCH} requests.", "invalid_params"))
                 return
             results = await asyncio.gather(*(self._handle(m) for m in msg))
             replies = [r for r in results if r is not None]
             if replies:
-                self._send(replies)
+                self._reply(replies)
             return
         reply = await self._handle(msg)
         if reply is not None:
-            self._send(reply)
+            self._reply(reply)
 
     async def _handle(self, msg: Any) -> dict[str, Any] | None:
         if not isinstance(msg, dict) or msg.get("jsonrpc") != "2.0" or \
-                not isinstance(msg.get("method"), str):
-            id_ = msg.get("id") if isinstance(msg, dict) else None
+                not isinstance(msg.get("method"), str) or not _valid_id(msg.get("id")):
+            id_ = msg.get("id") if isinstance(msg, dict) and _valid_id(msg.get("id")) else None
             return _error(id_, INVALID_REQUEST,
-                          'Invalid request: expected {"jsonrpc": "2.0", "method": str, ...}.',
-                          "invalid_params")
+                          'Invalid request: expected {"jsonrpc": "2.0", "method": str, '
+                          '"id": str | number, "params": object}.', "invalid_params")
+        method: str = msg["method"]
         is_notification = "id" not in msg
         id_ = msg.get("id")
+        if method not in METHODS:
+            # Decided before anything runs: a LookupError inside a command is a bug
+            # (internal), never "method not found".
+            exc = MethodNotFound(method)
+            reply = _error(id_, METHOD_NOT_FOUND, str(exc), exc.code)
+            return None if is_notification else reply
         try:
-            result = await self._dispatch(msg["method"], msg.get("params"))
-        except LookupError:
-            reply = _error(id_, METHOD_NOT_FOUND, f"Method not found: {msg['method']!r}.",
-                           "method_not_found")
-        except InvalidParams as exc:
-            reply = _error(id_, INVALID_PARAMS, str(exc), exc.code)
+            result = await self._dispatch(method, msg.get("params"))
         except TabwiseError as exc:
-            reply = _error(id_, SERVER_ERROR, str(exc), exc.code)
+            reply = _error(id_, _rpc_code(exc), str(exc), exc.code)
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("internal error in %s", msg["method"])
+            log.exception("internal error in %s", method)
             reply = _error(id_, INTERNAL_ERROR, "Internal error; see the server log.",
                            "internal")
         else:
@@ -143,8 +186,8 @@ class RpcConnection:
         return await call_command(self.core, method, params)
 
     def _subscribe(self, params: Any) -> dict[str, str]:
-        params = params or {}
-        if not isinstance(params, dict) or set(params) - {"session_id"}:
+        params = check_params("subscribe_events", params)
+        if set(params) - {"session_id"}:
             raise InvalidParams("subscribe_events takes only an optional session_id.")
         sid = params.get("session_id")
         if sid is not None and not isinstance(sid, str):
@@ -155,7 +198,8 @@ class RpcConnection:
         return {"subscription": sub.id}
 
     def _unsubscribe(self, params: Any) -> bool:
-        sid = params.get("subscription") if isinstance(params, dict) else None
+        params = check_params("unsubscribe_events", params)
+        sid = params.get("subscription")
         entry = self._subs.pop(sid, None) if isinstance(sid, str) else None
         if entry is None:
             raise InvalidParams("Unknown subscription.")
@@ -164,30 +208,23 @@ class RpcConnection:
         return True
 
     async def _pump(self, sub: Subscription) -> None:
+        # Hand events to the outbox, which orders them with the replies, merges deltas
+        # and bounds the bytes. After a delta, pause one frame's time: the stream's next
+        # tokens wait in the subscription meanwhile, so a fast stream wakes this task
+        # ~60 times a second instead of once per token. A reply drains the subscription
+        # first (``_reply``), so the pause never lets a reply overtake its events.
+        put = self.outbox.put_event
         try:
             while True:
-                batch = [await sub.get()]
-                # Merge the deltas queued meanwhile: one frame per burst instead of one
-                # per token keeps JSON encoding and socket writes off the agents' path.
+                ev = await sub.get()
+                put(ev, sub.id)
                 while (nxt := sub.get_nowait()) is not None:
-                    if nxt.type in DELTA_TYPES and batch[-1].type == nxt.type:
-                        batch[-1] = batch[-1].merged_with(nxt)
-                    else:
-                        batch.append(nxt)
-                for ev in batch:
-                    payload = ev.to_dict()
-                    payload["subscription"] = sub.id
-                    self._send({"jsonrpc": "2.0", "method": "ai_event", "params": payload})
-                # Let the writer drain before queueing more: the subscription's own
-                # bounded queue (which merges deltas) absorbs a slow client.
-                while self._out.qsize() > 256:
-                    await asyncio.sleep(0.005)
-                if batch[-1].type in DELTA_TYPES:
-                    # At most ~60 delta frames a second per subscriber; the first delta
-                    # of a turn goes out at once, so time to first token is unchanged.
+                    put(nxt, sub.id)
+                    ev = nxt
+                if ev.type in DELTA_TYPES:
                     await asyncio.sleep(DELTA_FRAME_SECONDS)
         except StopAsyncIteration:
             return
         except SubscriptionOverflow:
-            self._send({"jsonrpc": "2.0", "method": "subscription_overflow",
-                        "params": {"subscription": sub.id}})
+            self.outbox.put_text(encode({"jsonrpc": "2.0", "method": "subscription_overflow",
+                                         "params": {"subscription": sub.id}}))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import ipaddress
 import logging
 import signal
 import sys
@@ -14,10 +15,11 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 
 from ..commands import Tabwise
+from ._outbox import MAX_UNSENT_BYTES, STALL_SECONDS
 from ._rpc import RpcConnection
 from ._token import load_or_create_token
 
-__all__ = ["run_server", "start_server"]
+__all__ = ["is_loopback", "run_server", "start_server"]
 
 log = logging.getLogger("tabwise.server")
 
@@ -29,8 +31,12 @@ def _authorizer(token: str) -> Any:
         path = request.path.split("?", 1)[0]
         if path != "/rpc":
             return conn.respond(HTTPStatus.NOT_FOUND, "Not found: connect to /rpc.\n")
-        given = request.headers.get("Authorization", "").encode()
-        if not hmac.compare_digest(given, expected):
+        given = request.headers.get_all("Authorization")
+        if len(given) > 1:
+            return conn.respond(HTTPStatus.BAD_REQUEST,
+                                "Send exactly one Authorization header.\n")
+        if not given or not hmac.compare_digest(given[0].encode("utf-8", "replace"),
+                                                expected):
             return conn.respond(HTTPStatus.UNAUTHORIZED,
                                 "Missing or wrong bearer token (see server.token).\n")
         return None
@@ -38,12 +44,29 @@ def _authorizer(token: str) -> Any:
     return process_request
 
 
-async def start_server(core: Tabwise, host: str = "127.0.0.1", port: int = 8765) -> Server:
-    """Start serving ``core``; returns the websockets server (``.sockets`` has the port)."""
+def is_loopback(host: str) -> bool:
+    """True if binding ``host`` only accepts connections from this machine."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+async def start_server(core: Tabwise, host: str = "127.0.0.1", port: int = 8765, *,
+                       max_unsent_bytes: int = MAX_UNSENT_BYTES,
+                       stall_seconds: float = STALL_SECONDS) -> Server:
+    """Start serving ``core``; returns the websockets server (``.sockets`` has the port).
+
+    A client with more than ``max_unsent_bytes`` of replies and events waiting, or whose
+    socket accepted nothing for ``stall_seconds``, is disconnected (close code 1008).
+    """
     token = load_or_create_token(core.paths.token_file)
 
     async def handler(ws: ServerConnection) -> None:
-        await RpcConnection(core, ws).serve()
+        await RpcConnection(core, ws, max_unsent_bytes=max_unsent_bytes,
+                            stall_seconds=stall_seconds).serve()
 
     return await serve(handler, host, port, process_request=_authorizer(token),
                        max_size=16 * 1024 * 1024, ping_interval=20, ping_timeout=60)
@@ -60,9 +83,9 @@ async def run_server(home: str | None, host: str, port: int) -> int:
     shown_host = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    # Before the ready line: a client may send SIGTERM the moment it reads it.
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    # Only now: a client may send SIGTERM as soon as it reads this line.
     print(f"listening on ws://{shown_host}:{bound[1]}/rpc", flush=True)
     await stop.wait()
     server.close()

@@ -5,6 +5,7 @@ from ._model import (
     BUILTIN_PROVIDERS,
     DEFAULT_KEY_VARS,
     SHORTCUTS,
+    TOOL_NAMES,
     AgentSettings,
     ContextSettings,
     KeysSettings,
@@ -16,7 +17,7 @@ from ._model import (
     resolve_secret,
     secret_var,
 )
-from ._paths import Paths, resolve_paths
+from ._paths import Paths, make_private, resolve_paths
 from ._template import SETTINGS_TEMPLATE
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "DEFAULT_KEY_VARS",
     "SETTINGS_TEMPLATE",
     "SHORTCUTS",
+    "TOOL_NAMES",
     "AgentSettings",
     "ContextSettings",
     "KeysSettings",
@@ -34,6 +36,7 @@ __all__ = [
     "TerminalSettings",
     "ensure_settings_file",
     "load_settings",
+    "make_private",
     "parse_settings",
     "redact_secrets",
     "resolve_paths",

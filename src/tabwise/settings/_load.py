@@ -24,6 +24,7 @@ from ._model import (
     APPROVAL_MODES,
     BUILTIN_PROVIDERS,
     KINDS,
+    TOOL_NAMES,
     AgentSettings,
     ContextSettings,
     ProviderSettings,
@@ -195,6 +196,29 @@ def _provider(name: str, r: _Reader) -> ProviderSettings | None:
     return provider
 
 
+def _check_tool_names(r: _Reader, key: str, names: tuple[str, ...],
+                      mcp_servers: list[str]) -> tuple[str, ...]:
+    """An unknown tool name is an error: a typo in ``never_allow`` would silently switch
+    a deny off. MCP tools are ``<server>_<tool>``, so those of a configured ``[mcp.X]``
+    table are accepted (they are only known once the server runs).
+
+    Returns the known names. (A lenient load then keeps ``never_allow`` whole, so a typo
+    never switches off the denies next to it.)
+    """
+    known: list[str] = []
+    for name in names:
+        if name in TOOL_NAMES or any(name.startswith(f"{s}_") and len(name) > len(s) + 1
+                                     for s in mcp_servers):
+            known.append(name)
+            continue
+        allowed = "tool names: " + ", ".join(TOOL_NAMES)
+        if mcp_servers:
+            allowed += ", or an MCP tool named " + " / ".join(f"{s}_<tool>"
+                                                              for s in mcp_servers)
+        r.error(str(r.fail(key, f"{name!r} is not a tool; {allowed}", list(names))))
+    return tuple(known)
+
+
 def parse_settings(data: Mapping[str, Any], path: Path | None = None, *,
                    strict: bool = True) -> Settings:
     """Validate parsed TOML into :class:`Settings`, finding every problem.
@@ -259,6 +283,12 @@ def _parse(data: Mapping[str, Any], path: Path | None, errors: list[str]) -> Set
         instructions=a.get("instructions", _is_str, "a string of instructions", ""),
     )
     a.finish()
+    mcp = data.get("mcp")
+    mcp_servers = sorted(k for k, v in mcp.items() if isinstance(v, dict)) \
+        if isinstance(mcp, dict) else []
+    agent = dataclasses.replace(agent, always_allow=_check_tool_names(
+        a, "always_allow", agent.always_allow, mcp_servers))
+    _check_tool_names(a, "never_allow", agent.never_allow, mcp_servers)
 
     c = root.table("context")
     context = ContextSettings(

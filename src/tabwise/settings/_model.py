@@ -19,6 +19,7 @@ __all__ = [
     "BUILTIN_PROVIDERS",
     "DEFAULT_KEY_VARS",
     "SHORTCUTS",
+    "TOOL_NAMES",
     "AgentSettings",
     "ContextSettings",
     "KeysSettings",
@@ -58,6 +59,12 @@ DEFAULT_KEY_VARS: Mapping[str, str | None] = MappingProxyType(
         "deepseek": "DEEPSEEK_API_KEY",
         "openai-compatible": None,
     }
+)
+
+# The agent's built-in tools (agent._policy.TOOL_NAMES; a test keeps the two equal).
+# Settings cannot import the agent, which depends on settings.
+TOOL_NAMES: tuple[str, ...] = (
+    "read_file", "list_directory", "search_files", "write_file", "edit_file", "run_command",
 )
 
 ApprovalMode = Literal["ask", "auto-read", "auto"]

@@ -8,9 +8,19 @@ from pathlib import Path
 
 import platformdirs
 
-__all__ = ["Paths", "resolve_paths"]
+__all__ = ["Paths", "make_private", "resolve_paths"]
 
 APP_NAME = "tabwise"
+
+
+def make_private(path: Path, mode: int) -> None:
+    """Give ``path`` exactly ``mode`` if group or others have any access (DESIGN §7:
+    transcripts and the token are readable by the user alone)."""
+    try:
+        if path.stat().st_mode & 0o077:
+            os.chmod(path, mode)
+    except FileNotFoundError:
+        pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,8 +33,10 @@ class Paths:
     logs_dir: Path
 
     def ensure_dirs(self) -> None:
+        """Create tabwise's directories, 0700; existing ones are made 0700 too."""
         for d in {self.settings_file.parent, self.db_file.parent, self.logs_dir}:
-            d.mkdir(parents=True, exist_ok=True)
+            d.mkdir(mode=0o700, parents=True, exist_ok=True)
+            make_private(d, 0o700)
 
 
 def resolve_paths(home: str | os.PathLike[str] | None = None) -> Paths:

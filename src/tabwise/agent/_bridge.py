@@ -84,6 +84,8 @@ class AgentBridge:
         self._built = built
         self.history: list[ModelMessage] = list(history or [])
         self.approvals = Approvals(session_id, self.hooks.audit)
+        # The tab's MCP toolsets for each run, under the policy wrapper (issue #14).
+        self.mcp_toolsets: Callable[[], list[Any]] = list
         self.context = ContextBudget(built.context_window, settings.context)
         # The running turn or manual compaction: one at a time per tab.
         self._turn: asyncio.Task[Any] | None = None
@@ -285,6 +287,7 @@ class AgentBridge:
                 model=built.model,
                 message_history=list(self.history),
                 deps=deps,
+                toolsets=self.mcp_toolsets(),
                 model_settings=built.settings,
                 usage_limits=UsageLimits(
                     request_limit=self._settings.agent.max_tool_iterations + 1),

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ..agent import AgentBridge, AiState, BridgeHooks
 from ..errors import InvalidParams, SessionNotFound, TabwiseError
 from ..events import EventBus, Subscription
+from ..mcp import McpManager, pack_allowed, unpack_allowed
 from ..providers import ProviderRegistry
 from ..pty import PtyProcess
 from ..sessions import Session
@@ -65,6 +66,8 @@ class Tabwise:
         protected = (paths.settings_file.parent, paths.db_file.parent, paths.token_file.parent,
                      paths.logs_dir)
         self.ai = AiState(self.bus, self.providers, hooks, protected)
+        self.mcp = McpManager(self.bus, settings, paths.logs_dir)
+        self.ai.toolsets_for = self.mcp.toolsets
         self.sessions: dict[str, Session] = {}
         self._next_position = 0
         self.started_at = time.time()
@@ -104,6 +107,7 @@ class Tabwise:
         """Stop every agent and shell; open sessions stay open in the archive."""
         await asyncio.gather(*(self.ai.shutdown(sid) for sid in list(self.ai.bridges)),
                              return_exceptions=True)
+        await self.mcp.stop()
         await asyncio.gather(*(s.pty.close() for s in self.sessions.values() if s.pty),
                              return_exceptions=True)
         self.sessions.clear()
@@ -133,7 +137,9 @@ class Tabwise:
 
     def _info(self, s: Session) -> dict[str, Any]:
         bridge = self.ai.bridges.get(s.session_id)
-        return s.info(self._ai_status(s), bridge.config if bridge else None)
+        info = s.info(self._ai_status(s), bridge.config if bridge else None)
+        info["mcp_servers"] = list(self.mcp.selection(s.session_id))
+        return info
 
     def _start_pty(self, s: Session, rows: int = 24, cols: int = 80) -> None:
         shell = self.settings.terminal.resolved_shell()
@@ -185,19 +191,23 @@ class Tabwise:
                 del self.sessions[sid]
                 raise TabwiseError(f"Could not start the shell: {exc}.") from exc
         self._init_ai(s, cfg["provider"], cfg["model"], strict=ai_config is not None)
+        # In the background: a tab never waits for its MCP servers to start.
+        servers = self.mcp.set_tab(sid, self.mcp.default_selection(), cwd)
         if self.archive is not None:
             from ..archive import SessionRow
 
             self.archive.create_session(SessionRow(
                 session_id=sid, name=s.name, working_directory=str(cwd), created_at=now,
                 updated_at=now, closed_at=None, position=s.position,
-                provider=cfg["provider"], model=cfg["model"], always_allow=()))
+                provider=cfg["provider"], model=cfg["model"],
+                always_allow=pack_allowed((), servers)))
         return self._info(s)
 
     async def close_session(self, session_id: str) -> bool:
         """Stop the agent and the shell; the session stays in the archive as closed."""
         s = self._session(session_id)
         await self.ai.shutdown(session_id)
+        self.mcp.drop_tab(session_id)
         if s.pty is not None:
             await s.pty.close()
         del self.sessions[session_id]
@@ -226,6 +236,7 @@ class Tabwise:
             "updated_at": r.updated_at, "position": r.position, "ai_config": cfg,
             "ai_status": "archived", "live": False, "closed": r.closed_at is not None,
             "message_count": r.message_count, "first_prompt": r.first_prompt,
+            "mcp_servers": list(unpack_allowed(r.always_allow)[1] or ()),
         }
 
     async def restore_session(self, session_id: str, terminal: bool = True) -> dict[str, Any]:
@@ -269,9 +280,12 @@ class Tabwise:
                 self.bus.publish(session_id, "warning", message=(
                     f"Saved model {saved} is not available ({exc}); using "
                     f"{d['provider']}/{d['model']} for now. The saved model is kept."))
+        allowed, servers = unpack_allowed(row.always_allow)
+        self.mcp.set_tab(session_id, self.mcp.default_selection() if servers is None else servers,
+                         cwd, strict=False)
         bridge = self.ai.bridges.get(session_id)
         if bridge is not None:
-            bridge.approvals.tab_allowed.update(row.always_allow)
+            bridge.approvals.tab_allowed.update(allowed)
         if row.closed_at is not None:
             self.archive.update_session(session_id, closed_at=None, updated_at=time.time(),
                                         position=s.position)
@@ -422,8 +436,8 @@ class Tabwise:
         bridge = self._bridge(session_id)
         bridge.approvals.respond(request_id, decision, reason)
         if decision == "always_allow" and self.archive is not None:
-            self.archive.update_session(
-                session_id, always_allow=tuple(sorted(bridge.approvals.tab_allowed)))
+            self.archive.update_session(session_id, always_allow=pack_allowed(
+                bridge.approvals.tab_allowed, self.mcp.selection(session_id)))
         return True
 
     async def get_context_usage(self, session_id: str) -> dict[str, Any]:
@@ -452,7 +466,32 @@ class Tabwise:
         settings = load_settings(self.paths.settings_file)
         self.settings = settings
         self.ai.update_settings(settings)
+        self.mcp.update_settings(settings, {sid: s.working_directory
+                                            for sid, s in self.sessions.items()})
         return settings.redacted()
+
+    # -- MCP servers (issue #14) ---------------------------------------------------
+
+    async def list_mcp_servers(self, session_id: str | None = None) -> list[dict[str, Any]]:
+        """Every configured MCP server: transport, status, error and tools (with a
+        session id: as that tab uses them, with ``selected``)."""
+        if session_id is not None:
+            self._session(session_id)
+        return self.mcp.describe(session_id)
+
+    async def set_session_mcp_servers(self, session_id: str,
+                                      names: list[str]) -> dict[str, Any]:
+        """Which MCP servers this tab uses (this tab only; kept in the archive)."""
+        s = self._session(session_id)
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise InvalidParams("names must be a list of MCP server names.")
+        servers = self.mcp.set_tab(session_id, names, s.working_directory)
+        if self.archive is not None:
+            bridge = self.ai.bridges.get(session_id)
+            allowed = bridge.approvals.tab_allowed if bridge is not None else ()
+            self.archive.update_session(session_id, always_allow=pack_allowed(allowed, servers))
+            await self.archive.flush()
+        return self._info(s)
 
     # -- events --------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ COMMANDS: tuple[str, ...] = (
     "get_session_ai_config", "send_ai_prompt", "cancel_ai_prompt", "clear_ai_conversation",
     "get_ai_conversation_length", "get_pending_approvals", "respond_to_tool_approval",
     "get_context_usage", "compact_context", "get_default_ai_config", "list_providers",
-    "get_settings", "reload_settings",
+    "get_settings", "reload_settings", "list_mcp_servers", "set_session_mcp_servers",
 )
 
 

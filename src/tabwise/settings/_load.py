@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..errors import SettingsInvalid
+from ._mcp import parse_mcp
 from ._model import (
     APPROVAL_MODES,
     BUILTIN_PROVIDERS,
@@ -229,6 +230,8 @@ def parse_settings(data: Mapping[str, Any], path: Path | None = None) -> Setting
                          "a whole number of lines from 0 to 1000000", 10000),
     )
     t.finish()
+    root.seen.add("mcp")
+    mcp = parse_mcp(data.get("mcp"), path, warnings)
     root.finish()
 
     return Settings(
@@ -239,6 +242,7 @@ def parse_settings(data: Mapping[str, Any], path: Path | None = None) -> Setting
         context=context,
         sessions=sessions,
         terminal=terminal,
+        mcp=mcp,
         path=path,
         warnings=tuple(warnings),
     )

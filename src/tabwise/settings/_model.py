@@ -13,7 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from ._mcp import McpServerSettings
 
 __all__ = [
     "BUILTIN_PROVIDERS",
@@ -184,6 +187,7 @@ class Settings:
     context: ContextSettings = field(default_factory=ContextSettings)
     sessions: SessionSettings = field(default_factory=SessionSettings)
     terminal: TerminalSettings = field(default_factory=TerminalSettings)
+    mcp: Mapping[str, McpServerSettings] = field(default_factory=dict)  # [mcp.NAME], #14
     path: Path | None = None
     warnings: tuple[str, ...] = ()
 
@@ -228,5 +232,6 @@ class Settings:
                 "retention_days": self.sessions.retention_days,
             },
             "terminal": {"shell": self.terminal.shell, "scrollback": self.terminal.scrollback},
+            "mcp": {n: m.redacted() for n, m in self.mcp.items()},
             "warnings": list(self.warnings),
         }

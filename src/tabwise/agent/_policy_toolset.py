@@ -1,0 +1,112 @@
+"""The one policy wrapper for tool sources that are not built in (issue #14).
+
+:class:`PolicyToolset` is a pydantic-ai ``WrapperToolset``: put it around any toolset (an
+MCP server's, in practice) and every call goes through :func:`~tabwise.agent._policy.decide`
+— the same function the built-in tools' guard calls — with the tab's ``[agent]``
+approval, ``always_allow``/``never_allow`` (``<server>_<tool>`` or ``<server>_*``), this
+tab's "always" answers and the secret rules. A call that must ask raises
+``ApprovalRequired``, which the agent's ``HandleDeferredToolCalls`` capability turns into
+the tab's approval card, exactly as for a built-in tool, and every decision lands in the
+approvals audit. Results are clipped like ``run_command``'s output.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pydantic_ai import ApprovalRequired, RunContext
+from pydantic_ai.messages import BinaryContent
+from pydantic_ai.toolsets import AbstractToolset, WrapperToolset
+from pydantic_ai.toolsets.abstract import ToolsetTool
+
+from ._policy import ToolSource, decide
+from .toolkit._limits import COMMAND_OUTPUT_MAX_BYTES
+
+if TYPE_CHECKING:
+    from ._tools import TurnDeps
+
+__all__ = ["PolicyToolset", "ToolCallFailed", "clip_result"]
+
+
+class ToolCallFailed(Exception):
+    """A wrapped tool failed in a way the model should read (``str()`` is the sentence)."""
+
+
+def _as_text(result: Any) -> str:
+    if isinstance(result, str):
+        return result
+    if isinstance(result, BinaryContent):
+        return f"[{result.media_type} content, {len(result.data)} bytes, not shown]"
+    if isinstance(result, list):
+        return "\n".join(_as_text(r) for r in result)
+    try:
+        return json.dumps(result, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        return str(result)
+
+
+def clip_result(result: Any, max_bytes: int = COMMAND_OUTPUT_MAX_BYTES) -> str:
+    """``result`` as text for the model, cut to its head and tail past ``max_bytes``."""
+    text = _as_text(result)
+    data = text.encode("utf-8", "replace")
+    if len(data) <= max_bytes:
+        return text
+    half = max_bytes // 2
+    head = data[:half].decode("utf-8", "ignore")
+    tail = data[-half:].decode("utf-8", "ignore")
+    return (f"{head}\n… [{len(data) - 2 * half} bytes of the tool's result cut; it returned "
+            f"{len(data)} bytes, at most {max_bytes} are shown] …\n{tail}")
+
+
+@dataclass
+class PolicyToolset(WrapperToolset["TurnDeps"]):
+    """Apply the tab's approval policy and output cap to every call of ``wrapped``.
+
+    ``source`` names the server the tools come from (its ``approval = "auto"`` allows
+    without asking, never past ``never_allow`` or the secret rules).
+    """
+
+    source: ToolSource | None = None
+
+    async def for_run(self, ctx: RunContext[TurnDeps]) -> AbstractToolset[TurnDeps]:
+        return self
+
+    async def __aenter__(self) -> PolicyToolset:
+        # The wrapped source's connection has its own owner (the MCP manager): a run
+        # never opens or closes it, so a slow or dead server cannot delay a turn.
+        return self
+
+    async def __aexit__(self, *args: Any) -> bool | None:
+        return None
+
+    async def call_tool(self, name: str, tool_args: dict[str, Any], ctx: RunContext[TurnDeps],
+                        tool: ToolsetTool[TurnDeps]) -> Any:
+        deps = ctx.deps
+        bridge = deps.bridge
+        call_id = ctx.tool_call_id or ""
+        if not ctx.tool_call_approved:
+            # In a thread: resolving symbolic links touches the disk (maybe a slow mount).
+            verdict = await asyncio.to_thread(
+                decide, bridge.agent_settings, frozenset(bridge.approvals.tab_allowed), name,
+                tool_args, cwd=deps.cwd, rules=bridge.secret_rules(), source=self.source)
+            if verdict.decision == "deny":
+                deps.outcomes[call_id] = "denied"
+                reason = f"The user's settings never allow `{name}`."
+                bridge.publish("tool_denied", request_id=call_id, tool_name=name, reason=reason)
+                bridge.approvals.record(call_id, name, tool_args, "policy", reason)
+                return f"Denied: {reason}"
+            if verdict.decision == "ask":
+                raise ApprovalRequired(metadata={"risk": verdict.risk,
+                                                 "reasons": list(verdict.reasons)})
+            bridge.publish("tool_auto_approved", request_id=call_id, tool_name=name)
+            bridge.approvals.record(call_id, name, tool_args, "auto")
+        try:
+            result = await self.wrapped.call_tool(name, tool_args, ctx, tool)
+        except ToolCallFailed as exc:
+            deps.outcomes[call_id] = "error"
+            return f"Error: {exc}"
+        deps.outcomes[call_id] = "ok"
+        return clip_result(result)

@@ -19,7 +19,7 @@ from typing import Any
 
 from fastmcp.client.transports import StdioTransport
 from mcp.shared.exceptions import MCPError
-from mcp.shared.jsonrpc_dispatcher import CONNECTION_CLOSED
+from mcp_types.jsonrpc import CONNECTION_CLOSED
 from pydantic_ai.mcp import MCPToolset
 
 from ..settings import McpServerSettings, McpVarMissing, redact_secrets

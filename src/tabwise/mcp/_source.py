@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastmcp.exceptions import ToolError
 from mcp.shared.exceptions import MCPError
-from mcp.shared.jsonrpc_dispatcher import CONNECTION_CLOSED
+from mcp_types.jsonrpc import CONNECTION_CLOSED
 from pydantic_ai import RunContext
 from pydantic_ai.toolsets import AbstractToolset
 from pydantic_ai.toolsets.abstract import ToolsetTool

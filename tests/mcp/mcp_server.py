@@ -54,6 +54,14 @@ def env(name: str) -> str:
 
 
 @mcp.tool
+def header(name: str) -> str:
+    """An HTTP request header the client sent (streamable HTTP only), or <none>."""
+    from fastmcp.server.dependencies import get_http_headers
+
+    return get_http_headers(include_all=True).get(name.lower(), "<none>")
+
+
+@mcp.tool
 def cwd() -> str:
     """The server's working directory."""
     return os.getcwd()

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from tabwise.commands import Tabwise
 
-from conftest import GARBAGE, stdio_table, wait_status
 from fake_llm import FakeLLM, Reply, ToolCall
 from helpers import ai, collect_until, of_type, terminal
+from mcp_helpers import GARBAGE, stdio_table, wait_status
 
 
 async def tab(core: Tabwise, workdir: Path) -> str:
@@ -47,7 +47,7 @@ async def test_a_missing_command_fails_with_a_sentence_and_the_tab_works(
 
 async def test_a_server_that_hangs_on_initialize_fails_and_the_tab_works(
         make_home: Callable[..., Path], fake_llm: FakeLLM, workdir: Path) -> None:
-    from conftest import SERVER
+    from mcp_helpers import SERVER
 
     extra = stdio_table("hang", SERVER, "--hang-init", init_timeout_seconds="1")
     core = await Tabwise.start(make_home(extra=extra))

@@ -20,7 +20,7 @@ from tabwise.mcp import pack_allowed, unpack_allowed
 from tabwise.server import start_server
 from tabwise.settings import AgentSettings, parse_settings
 
-from conftest import GARBAGE, stdio_table
+from mcp_helpers import GARBAGE, stdio_table
 from rpc_client import RpcClient, RpcError
 
 

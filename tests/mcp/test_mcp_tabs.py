@@ -8,9 +8,9 @@ from pathlib import Path
 
 from tabwise.commands import Tabwise
 
-from conftest import stdio_table, wait_status
 from fake_llm import FakeLLM, Reply, ToolCall
 from helpers import ai, collect_until, of_type, terminal
+from mcp_helpers import stdio_table, wait_status
 
 
 def tool_names(req) -> set[str]:  # type: ignore[no-untyped-def]

@@ -15,9 +15,9 @@ import pytest
 
 from tabwise.commands import Tabwise
 
-from conftest import SERVER, stdio_table, wait_status
 from fake_llm import FakeLLM, Reply, ToolCall
 from helpers import ai
+from mcp_helpers import SERVER, stdio_table, wait_status
 
 SECRET = "mcp-secret-token-9f8e7d6c"
 

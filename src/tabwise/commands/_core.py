@@ -479,6 +479,10 @@ class Tabwise:
             self._session(session_id)
         return self.mcp.describe(session_id)
 
+    def connected_mcp_servers(self, session_id: str) -> list[str]:
+        """The tab's MCP servers that are connected now (for a status bar; not a command)."""
+        return self.mcp.connected(session_id)
+
     async def set_session_mcp_servers(self, session_id: str,
                                       names: list[str]) -> dict[str, Any]:
         """Which MCP servers this tab uses (this tab only; kept in the archive)."""

@@ -111,7 +111,10 @@ class McpServer:
     async def _supervise(self) -> None:
         delay = BACKOFF_FIRST_SECONDS
         while True:
-            self._set("starting", self.error)
+            if self.status != "failed":
+                # Retries of a server that never came up stay "failed" with their reason
+                # (no flicker, no repeated notice); a first start or a crash says so.
+                self._set("starting", self.error)
             try:
                 toolset = self._build()
             except McpVarMissing as exc:

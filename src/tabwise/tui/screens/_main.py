@@ -248,6 +248,7 @@ class MainScreen(TabCommands, Screen[None]):
         status.tooltip = (f"context: {usage.get('used_tokens')} of {usage.get('max_tokens')} "
                           "tokens") if usage and view.has_agent else None
         status.working_directory = _short_path(view.working_directory)
+        status.mcp = ", ".join(self.core.connected_mcp_servers(view.session_id))
         status.state = view.state
 
     # -- messages from the tabs --------------------------------------------------------

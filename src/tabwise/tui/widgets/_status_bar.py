@@ -55,6 +55,8 @@ class StatusBar(Widget):
     utilization: reactive[float | None] = reactive(None)
     """Context window use, 0..1 (None: unknown)."""
     working_directory: reactive[str] = reactive("")
+    mcp: reactive[str] = reactive("")
+    """The active tab's connected MCP servers, comma-separated ("" for none)."""
     state: reactive[str] = reactive("idle")
     """idle | streaming | awaiting_approval | error | no_model"""
     warning_threshold: reactive[float] = reactive(0.75)
@@ -70,6 +72,9 @@ class StatusBar(Widget):
         parts.append(sep)
         parts.append(Content(self.working_directory).stylize(style("status-bar--dim")))
         parts.append(sep)
+        if self.mcp:
+            parts.append(Content(f"mcp {self.mcp}").stylize(style("status-bar--dim")))
+            parts.append(sep)
         state = self.state if self.state in STATE_LABELS else "idle"
         parts.append(Content(STATE_LABELS[state]).stylize(style(f"status-bar--{state}")))
         left = Content("").join(parts)

@@ -15,14 +15,12 @@ import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-from fastmcp.client.transports import StdioTransport
-from mcp.shared.exceptions import MCPError
-from mcp_types.jsonrpc import CONNECTION_CLOSED
-from pydantic_ai.mcp import MCPToolset
+from typing import TYPE_CHECKING, Any
 
 from ..settings import McpServerSettings, McpVarMissing, redact_secrets
+
+if TYPE_CHECKING:
+    from pydantic_ai.mcp import MCPToolset
 
 __all__ = ["McpServer"]
 
@@ -92,6 +90,9 @@ class McpServer:
         self._on_status(self)
 
     def _build(self) -> MCPToolset[Any]:
+        from fastmcp.client.transports import StdioTransport
+        from pydantic_ai.mcp import MCPToolset
+
         s = self.settings
         client: Any
         headers = None
@@ -109,6 +110,9 @@ class McpServer:
                           headers=headers)
 
     async def _supervise(self) -> None:
+        # FastMCP and the MCP SDK take seconds to import: in a thread, once, and only
+        # when a server is used, so neither start-up nor the event loop waits for them.
+        await asyncio.to_thread(_load_client_modules)
         delay = BACKOFF_FIRST_SECONDS
         while True:
             if self.status != "failed":
@@ -172,6 +176,9 @@ class McpServer:
         return f"Could not start the MCP server {where}: {text}."
 
     async def _watch(self, toolset: MCPToolset[Any]) -> str:
+        from mcp.shared.exceptions import MCPError
+        from mcp_types.jsonrpc import CONNECTION_CLOSED
+
         while True:
             try:
                 async with asyncio.timeout(PING_INTERVAL_SECONDS):
@@ -191,6 +198,11 @@ class McpServer:
                 # Any other answer (a server without `ping`) still shows it is alive.
             except Exception as exc:
                 return f"The server stopped ({describe_error(exc)}); restarting it."
+
+
+def _load_client_modules() -> None:
+    import fastmcp.client.transports  # noqa: F401
+    import pydantic_ai.mcp  # noqa: F401
 
 
 def _root(exc: BaseException) -> BaseException:

@@ -13,9 +13,6 @@ import asyncio
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from fastmcp.exceptions import ToolError
-from mcp.shared.exceptions import MCPError
-from mcp_types.jsonrpc import CONNECTION_CLOSED
 from pydantic_ai import RunContext
 from pydantic_ai.toolsets import AbstractToolset
 from pydantic_ai.toolsets.abstract import ToolsetTool
@@ -99,6 +96,10 @@ class McpSource(AbstractToolset["TurnDeps"]):
 
 def _is_tool_error(exc: BaseException) -> bool:
     """The server answered with an error (the connection itself is fine)."""
+    from fastmcp.exceptions import ToolError
+    from mcp.shared.exceptions import MCPError
+    from mcp_types.jsonrpc import CONNECTION_CLOSED
+
     while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
         exc = exc.exceptions[0]
     if isinstance(exc, MCPError):

@@ -10,6 +10,7 @@ checks it and restarts it. The policy wrapper goes around this toolset.
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from ..agent._tools import TurnDeps
 
 __all__ = ["McpSource"]
+
+_TOOL_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 @dataclass
@@ -66,7 +69,8 @@ class McpSource(AbstractToolset["TurnDeps"]):
         out: dict[str, ToolsetTool[TurnDeps]] = {}
         for name, tool in tools.items():
             full = prefix + name
-            if full in TOOL_NAMES:  # never shadow a built-in tool
+            # Never shadow a built-in tool; providers refuse names outside [A-Za-z0-9_-]{1,64}.
+            if full in TOOL_NAMES or not _TOOL_NAME.fullmatch(full):
                 continue
             out[full] = replace(tool, toolset=self, tool_def=replace(tool.tool_def, name=full))
         return out

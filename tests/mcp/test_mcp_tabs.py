@@ -198,3 +198,48 @@ async def test_a_changed_tool_list_is_picked_up(
         assert "t_extra" not in tool_names(fake_llm.requests_for("m1")[0])
     finally:
         await core.stop()
+
+
+async def test_a_slow_mcp_call_in_one_tab_never_delays_another(
+        make_home: Callable[..., Path], fake_llm: FakeLLM, workdir: Path) -> None:
+    core = await Tabwise.start(make_home(extra=stdio_table("t", approval='"auto"')))
+    try:
+        a, b = await tab(core, workdir), await tab(core, workdir)
+        await wait_status(core, a, "t", "connected")
+        fake_llm.script("m1", Reply(tool_calls=[ToolCall("t_sleep", {"seconds": 3})]))
+        sub = core.subscribe(a)
+        slow = asyncio.create_task(core.send_ai_prompt(a, "sleep"))
+        await collect_until(sub, lambda e: e.type == "tool_auto_approved")
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        assert await core.send_ai_prompt(b, "quick") == "echo: quick"
+        assert loop.time() - started < 2.0 and not slow.done()
+        assert "slept" in await slow
+    finally:
+        await core.stop()
+
+
+async def test_reload_settings_restarts_a_changed_server_and_stops_a_removed_one(
+        make_home: Callable[..., Path], fake_llm: FakeLLM, workdir: Path) -> None:
+    home = make_home(extra=stdio_table("t") + stdio_table("u"))
+    core = await Tabwise.start(home)
+    try:
+        a = await tab(core, workdir)
+        await wait_status(core, a, "t", "connected")
+        await wait_status(core, a, "u", "connected")
+        old_t, old_u = core.mcp._tabs[a]["t"], core.mcp._tabs[a]["u"]
+        text = (home / "settings.toml").read_text()
+        text = text.replace(stdio_table("u"), "").replace(
+            stdio_table("t"), stdio_table("t", timeout_seconds="7"))
+        (home / "settings.toml").write_text(text)
+        await core.reload_settings()
+        assert [r["name"] for r in await core.list_mcp_servers(a)] == ["t"]
+        await wait_status(core, a, "t", "connected")
+        assert core.mcp._tabs[a]["t"] is not old_t
+        assert core.mcp._tabs[a]["t"].settings.timeout_seconds == 7
+        await asyncio.sleep(0.5)
+        assert old_u.toolset is None and old_t.toolset is None  # both stopped
+        # The tab still lists u as chosen: if u comes back to settings, it is used again.
+        assert (await core.restore_session(a))["mcp_servers"] == ["t", "u"]
+    finally:
+        await core.stop()

@@ -63,6 +63,14 @@ def test_a_server_needs_exactly_one_transport_and_a_usable_name() -> None:
         mcp(**{"my_server": {"command": "a"}})
 
 
+def test_a_lenient_load_lists_a_bad_server_and_keeps_the_others() -> None:
+    from tabwise.settings._mcp import parse_mcp
+
+    errors: list[str] = []
+    servers = parse_mcp({"ok": {"command": "a"}, "bad": {"url": 3}}, None, [], errors)
+    assert list(servers) == ["ok"] and len(errors) == 1 and "`mcp.bad.url`" in errors[0]
+
+
 def test_literal_secrets_are_hidden_and_var_values_resolve_only_when_asked(
         monkeypatch: pytest.MonkeyPatch) -> None:
     s = mcp(x={"command": "a", "env": {"LIT": "plain-secret-value", "REF": "$TW_REF"}})

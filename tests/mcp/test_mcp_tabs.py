@@ -58,6 +58,8 @@ async def test_two_tabs_one_with_the_server_see_different_tool_lists(
     core = await Tabwise.start(make_home(extra=stdio_table("t")))
     try:
         a, b = await tab(core, workdir), await tab(core, workdir)
+        await core.mcp.wait_ready(a, 30)
+        assert core.mcp.connected(a) == ["t"]
         info = await core.set_session_mcp_servers(b, [])
         assert info["mcp_servers"] == []
         assert (await core.list_sessions())[0]["mcp_servers"] in (["t"], [])

@@ -129,6 +129,16 @@ class McpManager:
                               source=ToolSource(name, server.settings.approval))
                 for name, server in self._tabs.get(session_id, {}).items()]
 
+    async def wait_ready(self, session_id: str, timeout: float) -> None:
+        """Wait (at most ``timeout`` seconds) until none of the tab's servers is still
+        starting: before continuing a turn whose pending calls name MCP tools."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while any(s.status == "starting" for s in self._tabs.get(session_id, {}).values()):
+            if loop.time() >= deadline:
+                return
+            await asyncio.sleep(0.05)
+
     def connected(self, session_id: str) -> list[str]:
         """Names of the tab's servers that are connected now."""
         return [n for n, s in self._tabs.get(session_id, {}).items() if s.status == "connected"]

@@ -167,17 +167,31 @@ def _server(name: str, data: Mapping[str, Any], path: Path | None,
     )
 
 
-def parse_mcp(data: Any, path: Path | None, warnings: list[str]) -> dict[str, McpServerSettings]:
-    """Validate the ``[mcp]`` table (one sub-table per server); unknown keys warn."""
+def parse_mcp(data: Any, path: Path | None, warnings: list[str],
+              errors: list[str] | None = None) -> dict[str, McpServerSettings]:
+    """Validate the ``[mcp]`` table (one sub-table per server); unknown keys warn.
+
+    A bad value raises :class:`SettingsInvalid`; with ``errors`` (a lenient load that
+    lists every problem) it is recorded there instead and that server is left out.
+    """
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise _fail("mcp", "expected a table of [mcp.NAME] tables", data, path)
+        problem = _fail("mcp", "expected a table of [mcp.NAME] tables", data, path)
+        if errors is None:
+            raise problem
+        errors.append(str(problem))
+        return {}
     servers: dict[str, McpServerSettings] = {}
     for name, value in data.items():
         if not isinstance(value, dict):
             warnings.append(f"Unknown setting `mcp.{name}` is ignored (expected an "
                             f"[mcp.{name}] table).")
             continue
-        servers[name] = _server(name, value, path, warnings)
+        try:
+            servers[name] = _server(name, value, path, warnings)
+        except SettingsInvalid as exc:
+            if errors is None:
+                raise
+            errors.append(str(exc))
     return servers

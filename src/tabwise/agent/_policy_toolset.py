@@ -28,7 +28,7 @@ from .toolkit._limits import COMMAND_OUTPUT_MAX_BYTES
 if TYPE_CHECKING:
     from ._tools import TurnDeps
 
-__all__ = ["PolicyToolset", "ToolCallFailed", "clip_result"]
+__all__ = ["PolicyToolset", "ToolCallFailed", "check_call", "clip_result"]
 
 
 class ToolCallFailed(Exception):
@@ -61,6 +61,38 @@ def clip_result(result: Any, max_bytes: int = COMMAND_OUTPUT_MAX_BYTES) -> str:
             f"{len(data)} bytes, at most {max_bytes} are shown] …\n{tail}")
 
 
+async def check_call(ctx: RunContext[TurnDeps], name: str, args: dict[str, Any],
+                     source: ToolSource | None = None) -> str | None:
+    """The tab's policy for one call, for every tool source (built-in tools call it from
+    their guard, other toolsets through :class:`PolicyToolset`).
+
+    Returns None when the call may run (auto-approved calls are announced and audited),
+    the text for the model when the settings refuse it, and raises ``ApprovalRequired``
+    when the user must answer (pydantic-ai then asks through the agent's handler and
+    calls again with ``ctx.tool_call_approved``).
+    """
+    if ctx.tool_call_approved:
+        return None
+    deps = ctx.deps
+    bridge = deps.bridge
+    call_id = ctx.tool_call_id or ""
+    # In a thread: resolving symbolic links touches the disk (maybe a slow mount).
+    verdict = await asyncio.to_thread(
+        decide, bridge.agent_settings, frozenset(bridge.approvals.tab_allowed), name, args,
+        cwd=deps.cwd, rules=bridge.secret_rules(), source=source)
+    if verdict.decision == "deny":
+        deps.outcomes[call_id] = "denied"
+        reason = f"The user's settings never allow `{name}`."
+        bridge.publish("tool_denied", request_id=call_id, tool_name=name, reason=reason)
+        bridge.approvals.record(call_id, name, args, "policy", reason)
+        return f"Denied: {reason}"
+    if verdict.decision == "ask":
+        raise ApprovalRequired(metadata={"risk": verdict.risk, "reasons": list(verdict.reasons)})
+    bridge.publish("tool_auto_approved", request_id=call_id, tool_name=name)
+    bridge.approvals.record(call_id, name, args, "auto")
+    return None
+
+
 @dataclass
 class PolicyToolset(WrapperToolset["TurnDeps"]):
     """Apply the tab's approval policy and output cap to every call of ``wrapped``.
@@ -85,24 +117,10 @@ class PolicyToolset(WrapperToolset["TurnDeps"]):
     async def call_tool(self, name: str, tool_args: dict[str, Any], ctx: RunContext[TurnDeps],
                         tool: ToolsetTool[TurnDeps]) -> Any:
         deps = ctx.deps
-        bridge = deps.bridge
         call_id = ctx.tool_call_id or ""
-        if not ctx.tool_call_approved:
-            # In a thread: resolving symbolic links touches the disk (maybe a slow mount).
-            verdict = await asyncio.to_thread(
-                decide, bridge.agent_settings, frozenset(bridge.approvals.tab_allowed), name,
-                tool_args, cwd=deps.cwd, rules=bridge.secret_rules(), source=self.source)
-            if verdict.decision == "deny":
-                deps.outcomes[call_id] = "denied"
-                reason = f"The user's settings never allow `{name}`."
-                bridge.publish("tool_denied", request_id=call_id, tool_name=name, reason=reason)
-                bridge.approvals.record(call_id, name, tool_args, "policy", reason)
-                return f"Denied: {reason}"
-            if verdict.decision == "ask":
-                raise ApprovalRequired(metadata={"risk": verdict.risk,
-                                                 "reasons": list(verdict.reasons)})
-            bridge.publish("tool_auto_approved", request_id=call_id, tool_name=name)
-            bridge.approvals.record(call_id, name, tool_args, "auto")
+        denied = await check_call(ctx, name, tool_args, self.source)
+        if denied is not None:
+            return denied
         try:
             result = await self.wrapped.call_tool(name, tool_args, ctx, tool)
         except ToolCallFailed as exc:

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic_ai import Agent, ApprovalRequired, RunContext
+from pydantic_ai import Agent, RunContext
 from pydantic_ai.capabilities import HandleDeferredToolCalls
 from pydantic_ai.tools import DeferredToolRequests, DeferredToolResults, ToolDenied
 
 from . import toolkit
-from ._policy import decide
+from ._policy_toolset import check_call
 
 if TYPE_CHECKING:
     from ._bridge import AgentBridge
@@ -87,25 +87,12 @@ async def _instructions(ctx: RunContext[TurnDeps]) -> str:
 
 async def _guarded(ctx: RunContext[TurnDeps], name: str, args: dict[str, Any],
                    body: Callable[[], Awaitable[str]]) -> str:
-    """Apply the tab's approval policy, then run ``body``; tool errors become text."""
-    bridge = ctx.deps.bridge
+    """Apply the tab's approval policy (the same one as every other tool source's,
+    ``_policy_toolset.check_call``), then run ``body``; tool errors become text."""
     call_id = ctx.tool_call_id or ""
-    if not ctx.tool_call_approved:
-        # In a thread: resolving symbolic links touches the disk (maybe a slow mount).
-        verdict = await asyncio.to_thread(
-            decide, bridge.agent_settings, frozenset(bridge.approvals.tab_allowed), name,
-            args, cwd=ctx.deps.cwd, rules=bridge.secret_rules())
-        if verdict.decision == "deny":
-            ctx.deps.outcomes[call_id] = "denied"
-            reason = f"The user's settings never allow `{name}`."
-            bridge.publish("tool_denied", request_id=call_id, tool_name=name, reason=reason)
-            bridge.approvals.record(call_id, name, args, "policy", reason)
-            return f"Denied: {reason}"
-        if verdict.decision == "ask":
-            raise ApprovalRequired(metadata={"risk": verdict.risk,
-                                             "reasons": list(verdict.reasons)})
-        bridge.publish("tool_auto_approved", request_id=call_id, tool_name=name)
-        bridge.approvals.record(call_id, name, args, "auto")
+    denied = await check_call(ctx, name, args)
+    if denied is not None:
+        return denied
     try:
         result = await body()
     except toolkit.ToolError as exc:

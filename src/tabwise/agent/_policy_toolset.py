@@ -1,13 +1,18 @@
-"""The one policy wrapper for tool sources that are not built in (issue #14).
+"""The one policy wrapper around every tool source (issue #14).
 
-:class:`PolicyToolset` is a pydantic-ai ``WrapperToolset``: put it around any toolset (an
-MCP server's, in practice) and every call goes through :func:`~tabwise.agent._policy.decide`
-— the same function the built-in tools' guard calls — with the tab's ``[agent]``
-approval, ``always_allow``/``never_allow`` (``<server>_<tool>`` or ``<server>_*``), this
-tab's "always" answers and the secret rules. A call that must ask raises
-``ApprovalRequired``, which the agent's ``HandleDeferredToolCalls`` capability turns into
-the tab's approval card, exactly as for a built-in tool, and every decision lands in the
-approvals audit. Results are clipped like ``run_command``'s output.
+:class:`PolicyToolset` is a pydantic-ai ``WrapperToolset``: the built-in tools (a
+``FunctionToolset``) and each MCP server's tools sit under it, and every call goes
+through :func:`check_call` and so :func:`~tabwise.agent._policy.decide`, with the tab's
+``[agent]`` approval, ``always_allow``/``never_allow`` (``<server>_<tool>`` or
+``<server>_*``), this tab's "always" answers and the secret rules. A call that must ask
+raises ``ApprovalRequired``, which the agent's ``HandleDeferredToolCalls`` capability
+turns into the tab's approval card, and every decision lands in the approvals audit.
+Tool errors become ``Error: ...`` text for the model; results of sources that do not cap
+their own output (MCP servers) are clipped like ``run_command``'s.
+
+This replaced the per-tool guard (``_guarded`` in ``_tools``) that each built-in tool
+called itself: a new tool source now gets the policy by being wrapped, not by
+remembering to call it.
 """
 
 from __future__ import annotations
@@ -19,10 +24,11 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic_ai import ApprovalRequired, RunContext
 from pydantic_ai.messages import BinaryContent
-from pydantic_ai.toolsets import AbstractToolset, WrapperToolset
+from pydantic_ai.toolsets import WrapperToolset
 from pydantic_ai.toolsets.abstract import ToolsetTool
 
 from ._policy import ToolSource, decide
+from .toolkit import ToolError
 from .toolkit._limits import COMMAND_OUTPUT_MAX_BYTES
 
 if TYPE_CHECKING:
@@ -102,17 +108,8 @@ class PolicyToolset(WrapperToolset["TurnDeps"]):
     """
 
     source: ToolSource | None = None
-
-    async def for_run(self, ctx: RunContext[TurnDeps]) -> AbstractToolset[TurnDeps]:
-        return self
-
-    async def __aenter__(self) -> PolicyToolset:
-        # The wrapped source's connection has its own owner (the MCP manager): a run
-        # never opens or closes it, so a slow or dead server cannot delay a turn.
-        return self
-
-    async def __aexit__(self, *args: Any) -> bool | None:
-        return None
+    # Results longer than this are cut (None: the tools cap their own, as built-ins do).
+    max_result_bytes: int | None = COMMAND_OUTPUT_MAX_BYTES
 
     async def call_tool(self, name: str, tool_args: dict[str, Any], ctx: RunContext[TurnDeps],
                         tool: ToolsetTool[TurnDeps]) -> Any:
@@ -123,8 +120,10 @@ class PolicyToolset(WrapperToolset["TurnDeps"]):
             return denied
         try:
             result = await self.wrapped.call_tool(name, tool_args, ctx, tool)
-        except ToolCallFailed as exc:
+        except (ToolCallFailed, ToolError) as exc:
             deps.outcomes[call_id] = "error"
             return f"Error: {exc}"
         deps.outcomes[call_id] = "ok"
-        return clip_result(result)
+        if self.max_result_bytes is None:
+            return result
+        return clip_result(result, self.max_result_bytes)

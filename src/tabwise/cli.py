@@ -48,6 +48,11 @@ def _parser() -> argparse.ArgumentParser:
     csub = c.add_subparsers(dest="action", metavar="ACTION", required=True)
     csub.add_parser("path", help="print the settings file path")
     csub.add_parser("check", help="validate the settings file")
+    m = sub.add_parser("mcp", help="MCP servers ([mcp.NAME] tables)")
+    msub = m.add_subparsers(dest="action", metavar="ACTION", required=True)
+    ml = msub.add_parser("list", help="start each server once; show status, errors, tools")
+    ml.add_argument("--json", action="store_true", help="print JSON")
+    ml.add_argument("--no-connect", action="store_true", help="only show the settings")
     return p
 
 
@@ -146,7 +151,8 @@ def _config(args: argparse.Namespace) -> int:
         print(f"error: {e}", file=sys.stderr)
     if settings.errors:
         return 1
-    print(f"{path}: ok")
+    servers = f" ({len(settings.mcp)} MCP servers)" if settings.mcp else ""
+    print(f"{path}: ok{servers}")
     return 0
 
 
@@ -189,6 +195,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _models(args)
         if args.command == "config":
             return _config(args)
+        if args.command == "mcp":
+            from ._cli_mcp import mcp_command
+
+            return mcp_command(args)
         return _tui(args)
     except TabwiseError as exc:
         print(f"tabwise: {exc}", file=sys.stderr)

@@ -105,6 +105,8 @@ class AgentBridge:
         self.history: list[ModelMessage] = list(history or [])
         self.approvals = Approvals(session_id, self.hooks.audit)
         self.rules = RulesWatcher()  # AGENTS.md / CLAUDE.md / [agent] instructions
+        # The tab's MCP toolsets for each run, under the policy wrapper (issue #14).
+        self.mcp_toolsets: Callable[[], list[Any]] = list
         self.context = ContextBudget(built.context_window, settings.context)
         # The running turn or manual compaction: one at a time per tab.
         self._turn: asyncio.Task[Any] | None = None
@@ -408,6 +410,7 @@ class AgentBridge:
                 message_history=history,
                 deferred_tool_results=deferred,
                 deps=deps,
+                toolsets=self.mcp_toolsets(),
                 model_settings=built.settings,
                 usage_limits=UsageLimits(
                     request_limit=self._settings.agent.max_tool_iterations + 1),

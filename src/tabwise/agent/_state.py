@@ -9,7 +9,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic_ai.messages import ModelMessage
 
@@ -35,6 +35,8 @@ class AiState:
         # tabwise's own directories, secret to every tab's tools (DESIGN §4).
         self.protected = protected
         self.bridges: dict[str, AgentBridge] = {}
+        # A tab's extra toolsets (its MCP servers, issue #14), asked for at each run.
+        self.toolsets_for: Callable[[str], list[Any]] = lambda _sid: []
 
     @property
     def settings(self) -> Settings:
@@ -73,6 +75,7 @@ class AiState:
         bridge = AgentBridge(session_id, self.bus, built, self.settings,
                              working_directory=working_directory, history=history,
                              hooks=self.hooks, protected=self.protected)
+        bridge.mcp_toolsets = lambda: self.toolsets_for(session_id)
         self.bridges[session_id] = bridge
         bridge.rules.refresh_soon(working_directory, self.settings.agent.instructions,
                                   bridge.publish)

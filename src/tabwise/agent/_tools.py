@@ -8,26 +8,26 @@ a session costs only a model object.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic_ai import Agent, ApprovalRequired, RunContext
+from pydantic_ai import Agent, RunContext
 from pydantic_ai.capabilities import HandleDeferredToolCalls
 from pydantic_ai.messages import ModelMessage
 from pydantic_ai.tools import DeferredToolRequests, DeferredToolResults
+from pydantic_ai.toolsets import FunctionToolset
 
 from . import toolkit
 from ._pending import results_for, snapshot_turn
-from ._policy import decide
+from ._policy_toolset import PolicyToolset
 
 if TYPE_CHECKING:
     from ._approvals import ApprovalOutcome
     from ._bridge import AgentBridge
     from ._compaction import ContextGuard
 
-__all__ = ["AGENT", "TurnDeps"]
+__all__ = ["AGENT", "BUILTIN_TOOLS", "TurnDeps"]
 
 INSTRUCTIONS = """\
 You are the assistant inside one tab of tabwise, an AI terminal. You work in the tab's
@@ -84,9 +84,14 @@ async def _approve(ctx: RunContext[TurnDeps],
     return results_for(outcomes, ctx.deps)
 
 
+# The built-in tools: a plain FunctionToolset under the same policy wrapper as every
+# MCP server's tools (issue #14). They cap their own output, so the wrapper does not.
+BUILTIN_TOOLS: FunctionToolset[TurnDeps] = FunctionToolset()
+
 AGENT: Agent[TurnDeps, str] = Agent(
     None,
     deps_type=TurnDeps,
+    toolsets=[PolicyToolset(BUILTIN_TOOLS, max_result_bytes=None)],
     capabilities=[HandleDeferredToolCalls(handler=_approve)],
     defer_model_check=True,
 )
@@ -101,37 +106,7 @@ async def _instructions(ctx: RunContext[TurnDeps]) -> str:
     return INSTRUCTIONS.format(cwd=ctx.deps.cwd) + rules.text
 
 
-async def _guarded(ctx: RunContext[TurnDeps], name: str, args: dict[str, Any],
-                   body: Callable[[], Awaitable[str]]) -> str:
-    """Apply the tab's approval policy, then run ``body``; tool errors become text."""
-    bridge = ctx.deps.bridge
-    call_id = ctx.tool_call_id or ""
-    if not ctx.tool_call_approved:
-        # In a thread: resolving symbolic links touches the disk (maybe a slow mount).
-        verdict = await asyncio.to_thread(
-            decide, bridge.agent_settings, frozenset(bridge.approvals.tab_allowed), name,
-            args, cwd=ctx.deps.cwd, rules=bridge.secret_rules())
-        if verdict.decision == "deny":
-            ctx.deps.outcomes[call_id] = "denied"
-            reason = f"The user's settings never allow `{name}`."
-            bridge.publish("tool_denied", request_id=call_id, tool_name=name, reason=reason)
-            bridge.approvals.record(call_id, name, args, "policy", reason)
-            return f"Denied: {reason}"
-        if verdict.decision == "ask":
-            raise ApprovalRequired(metadata={"risk": verdict.risk,
-                                             "reasons": list(verdict.reasons)})
-        bridge.publish("tool_auto_approved", request_id=call_id, tool_name=name)
-        bridge.approvals.record(call_id, name, args, "auto")
-    try:
-        result = await body()
-    except toolkit.ToolError as exc:
-        ctx.deps.outcomes[call_id] = "error"
-        return f"Error: {exc}"
-    ctx.deps.outcomes[call_id] = "ok"
-    return result
-
-
-@AGENT.tool
+@BUILTIN_TOOLS.tool
 async def read_file(ctx: RunContext[TurnDeps], path: str, offset: int | None = None,
                     limit: int | None = None) -> str:
     """Read a text file (relative paths are in the working directory).
@@ -141,23 +116,20 @@ async def read_file(ctx: RunContext[TurnDeps], path: str, offset: int | None = N
         offset: First line to return (1-based).
         limit: How many lines to return.
     """
-    args = {"path": path, "offset": offset, "limit": limit}
-    return await _guarded(ctx, "read_file", args,
-                          lambda: toolkit.read_file(ctx.deps.cwd, path, offset, limit))
+    return await toolkit.read_file(ctx.deps.cwd, path, offset, limit)
 
 
-@AGENT.tool
+@BUILTIN_TOOLS.tool
 async def list_directory(ctx: RunContext[TurnDeps], path: str | None = None) -> str:
     """List a directory's entries (default: the working directory).
 
     Args:
         path: The directory to list.
     """
-    return await _guarded(ctx, "list_directory", {"path": path},
-                          lambda: toolkit.list_directory(ctx.deps.cwd, path))
+    return await toolkit.list_directory(ctx.deps.cwd, path)
 
 
-@AGENT.tool
+@BUILTIN_TOOLS.tool
 async def search_files(ctx: RunContext[TurnDeps], pattern: str, path: str | None = None,
                        glob: str | None = None) -> str:
     """Search file contents for a regular expression, line by line.
@@ -171,13 +143,11 @@ async def search_files(ctx: RunContext[TurnDeps], pattern: str, path: str | None
         path: The directory or file to search (default: the working directory).
         glob: Only search files whose names match this glob, e.g. "*.py".
     """
-    args = {"pattern": pattern, "path": path, "glob": glob}
-    return await _guarded(ctx, "search_files", args,
-                          lambda: toolkit.search_files(ctx.deps.cwd, pattern, path, glob,
-                                                       rules=ctx.deps.bridge.secret_rules()))
+    return await toolkit.search_files(ctx.deps.cwd, pattern, path, glob,
+                                      rules=ctx.deps.bridge.secret_rules())
 
 
-@AGENT.tool
+@BUILTIN_TOOLS.tool
 async def write_file(ctx: RunContext[TurnDeps], path: str, content: str) -> str:
     """Create or overwrite a file with the given content.
 
@@ -185,11 +155,10 @@ async def write_file(ctx: RunContext[TurnDeps], path: str, content: str) -> str:
         path: The file to write.
         content: The complete new content.
     """
-    return await _guarded(ctx, "write_file", {"path": path, "content": content},
-                          lambda: toolkit.write_file(ctx.deps.cwd, path, content))
+    return await toolkit.write_file(ctx.deps.cwd, path, content)
 
 
-@AGENT.tool
+@BUILTIN_TOOLS.tool
 async def edit_file(ctx: RunContext[TurnDeps], path: str, old_text: str, new_text: str) -> str:
     """Replace one exact occurrence of old_text with new_text in a file.
 
@@ -198,12 +167,10 @@ async def edit_file(ctx: RunContext[TurnDeps], path: str, old_text: str, new_tex
         old_text: The exact text to replace; it must occur exactly once.
         new_text: The replacement text.
     """
-    args = {"path": path, "old_text": old_text, "new_text": new_text}
-    return await _guarded(ctx, "edit_file", args,
-                          lambda: toolkit.edit_file(ctx.deps.cwd, path, old_text, new_text))
+    return await toolkit.edit_file(ctx.deps.cwd, path, old_text, new_text)
 
 
-@AGENT.tool
+@BUILTIN_TOOLS.tool
 async def run_command(ctx: RunContext[TurnDeps], command: str,
                       timeout_seconds: float | None = None) -> str:
     """Run a shell command in the working directory and return its output.
@@ -213,8 +180,6 @@ async def run_command(ctx: RunContext[TurnDeps], command: str,
         timeout_seconds: Give up after this many seconds (default 120, at most 600).
     """
     timeout = min(max(timeout_seconds or 120.0, 1.0), 600.0)
-    args = {"command": command, "timeout_seconds": timeout_seconds}
     bridge = ctx.deps.bridge
-    return await _guarded(ctx, "run_command", args,
-                          lambda: toolkit.run_command(ctx.deps.cwd, command, timeout,
-                                                      bridge.shell, bridge.commands))
+    return await toolkit.run_command(ctx.deps.cwd, command, timeout, bridge.shell,
+                                     bridge.commands)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ..agent import AgentBridge, AiState, BridgeHooks, usage_summary
 from ..errors import InvalidParams, SessionNotFound, TabwiseError
 from ..events import EventBus, Subscription
+from ..mcp import McpManager, pack_allowed, unpack_allowed
 from ..providers import ProviderRegistry
 from ..pty import PtyProcess, ShellIntegration, restored_preamble
 from ..sessions import Session
@@ -74,6 +75,8 @@ class Tabwise:
         protected = (paths.settings_file.parent, paths.db_file.parent, paths.token_file.parent,
                      paths.logs_dir)
         self.ai = AiState(self.bus, self.providers, hooks, protected)
+        self.mcp = McpManager(self.bus, settings, paths.logs_dir)
+        self.ai.toolsets_for = self.mcp.toolsets
         self.sessions: dict[str, Session] = {}
         self.shell_integration = ShellIntegration(paths.db_file.parent / "shell")
         self.follower = DirectoryFollower(self.bus, self.ai, lambda: self.archive,
@@ -135,6 +138,7 @@ class Tabwise:
         # Not a shutdown of the tabs: approvals they wait for stay for the next start.
         await asyncio.gather(*(self.ai.shutdown(sid, keep_pending=True)
                                for sid in list(self.ai.bridges)), return_exceptions=True)
+        await self.mcp.stop()
         await asyncio.gather(*(s.pty.close() for s in self.sessions.values() if s.pty),
                              return_exceptions=True)
         self.sessions.clear()
@@ -168,6 +172,7 @@ class Tabwise:
         bridge = self.ai.bridges.get(s.session_id)
         info = s.info(self._ai_status(s), bridge.config if bridge else None)
         info["instructions"] = bridge.rules.files() if bridge else []
+        info["mcp_servers"] = list(self.mcp.selection(s.session_id))
         return info
 
     def _start_pty(self, s: Session, rows: int = 24, cols: int = 80,
@@ -228,19 +233,23 @@ class Tabwise:
                 del self.sessions[sid]
                 raise TabwiseError(f"Could not start the shell: {exc}.") from exc
         self._init_ai(s, cfg["provider"], cfg["model"], strict=ai_config is not None)
+        # In the background: a tab never waits for its MCP servers to start.
+        servers = self.mcp.set_tab(sid, self.mcp.default_selection(), cwd)
         if self.archive is not None:
             from ..archive import SessionRow
 
             self.archive.create_session(SessionRow(
                 session_id=sid, name=s.name, working_directory=str(cwd), created_at=now,
                 updated_at=now, closed_at=None, position=s.position,
-                provider=cfg["provider"], model=cfg["model"], always_allow=()))
+                provider=cfg["provider"], model=cfg["model"],
+                always_allow=pack_allowed((), servers)))
         return self._info(s)
 
     async def close_session(self, session_id: str) -> bool:
         """Stop the agent and the shell; the session stays in the archive as closed."""
         s = self._session(session_id)
         await self.ai.shutdown(session_id)
+        self.mcp.drop_tab(session_id)
         if s.pty is not None:
             if self.screens is not None:
                 self.screens.save_soon(session_id, s.pty)
@@ -278,6 +287,7 @@ class Tabwise:
             "updated_at": r.updated_at, "position": r.position, "ai_config": cfg,
             "ai_status": "archived", "live": False, "closed": r.closed_at is not None,
             "message_count": r.message_count, "first_prompt": r.first_prompt,
+            "mcp_servers": list(unpack_allowed(r.always_allow)[1] or ()),
         }
 
     async def restore_session(self, session_id: str, terminal: bool = True) -> dict[str, Any]:
@@ -330,9 +340,12 @@ class Tabwise:
                 self.bus.publish(session_id, "warning", message=(
                     f"Saved model {saved} is not available ({exc}); using "
                     f"{d['provider']}/{d['model']} for now. The saved model is kept."))
+        allowed, servers = unpack_allowed(row.always_allow)
+        self.mcp.set_tab(session_id, self.mcp.default_selection() if servers is None else servers,
+                         cwd, strict=False)
         bridge = self.ai.bridges.get(session_id)
         if bridge is not None:
-            bridge.approvals.tab_allowed.update(row.always_allow)
+            bridge.approvals.tab_allowed.update(allowed)
             bridge.usage.seed(await self.archive.load_usage(session_id))
             pending = await self.archive.load_pending(session_id)
             if pending is not None:  # asked again; answering continues the turn
@@ -501,8 +514,8 @@ class Tabwise:
         bridge = self._bridge(session_id)
         bridge.approvals.respond(request_id, decision, reason)
         if decision == "always_allow" and self.archive is not None:
-            self.archive.update_session(
-                session_id, always_allow=tuple(sorted(bridge.approvals.tab_allowed)))
+            self.archive.update_session(session_id, always_allow=pack_allowed(
+                bridge.approvals.tab_allowed, self.mcp.selection(session_id)))
         return True
 
     async def get_session_usage(self, session_id: str) -> dict[str, Any]:
@@ -551,7 +564,36 @@ class Tabwise:
         if self.screens is not None:
             self.screens.history = settings.terminal.scrollback
         self.ai.update_settings(settings)
+        self.mcp.update_settings(settings, {sid: s.working_directory
+                                            for sid, s in self.sessions.items()})
         return settings.redacted()
+
+    # -- MCP servers (issue #14) ---------------------------------------------------
+
+    async def list_mcp_servers(self, session_id: str | None = None) -> list[dict[str, Any]]:
+        """Every configured MCP server: transport, status, error and tools (with a
+        session id: as that tab uses them, with ``selected``)."""
+        if session_id is not None:
+            self._session(session_id)
+        return self.mcp.describe(session_id)
+
+    def connected_mcp_servers(self, session_id: str) -> list[str]:
+        """The tab's MCP servers that are connected now (for a status bar; not a command)."""
+        return self.mcp.connected(session_id)
+
+    async def set_session_mcp_servers(self, session_id: str,
+                                      names: list[str]) -> dict[str, Any]:
+        """Which MCP servers this tab uses (this tab only; kept in the archive)."""
+        s = self._session(session_id)
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise InvalidParams("names must be a list of MCP server names.")
+        servers = self.mcp.set_tab(session_id, names, s.working_directory)
+        if self.archive is not None:
+            bridge = self.ai.bridges.get(session_id)
+            allowed = bridge.approvals.tab_allowed if bridge is not None else ()
+            self.archive.update_session(session_id, always_allow=pack_allowed(allowed, servers))
+            await self.archive.flush()
+        return self._info(s)
 
     # -- events --------------------------------------------------------------------
 

@@ -38,6 +38,7 @@ COMMANDS: tuple[str, ...] = (
     "get_session_usage",
     "get_settings", "reload_settings",
     "set_active_session", "get_active_session",
+    "list_mcp_servers", "set_session_mcp_servers",
 )
 
 

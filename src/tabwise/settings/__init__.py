@@ -1,6 +1,7 @@
 """Settings: locations, the settings file, validation (DESIGN §2–3)."""
 
 from ._load import ensure_settings_file, load_settings, parse_settings
+from ._mcp import McpServerSettings, McpVarMissing
 from ._model import (
     BUILTIN_PROVIDERS,
     DEFAULT_KEY_VARS,
@@ -29,6 +30,8 @@ __all__ = [
     "AgentSettings",
     "ContextSettings",
     "KeysSettings",
+    "McpServerSettings",
+    "McpVarMissing",
     "Paths",
     "ProviderSettings",
     "SessionSettings",

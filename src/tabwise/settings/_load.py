@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from ..errors import SettingsInvalid
 from ._keys import parse_keys
+from ._mcp import parse_mcp
 from ._model import (
     APPROVAL_MODES,
     BUILTIN_PROVIDERS,
@@ -319,6 +320,8 @@ def _parse(data: Mapping[str, Any], path: Path | None, errors: list[str]) -> Set
 
     k = root.table("keys")
     keys = parse_keys(k.data, f" in {path}" if path else "")
+    root.seen.add("mcp")
+    mcp = parse_mcp(data.get("mcp"), path, warnings, errors)
     root.finish()
 
     return Settings(
@@ -330,6 +333,7 @@ def _parse(data: Mapping[str, Any], path: Path | None, errors: list[str]) -> Set
         sessions=sessions,
         terminal=terminal,
         keys=keys,
+        mcp=mcp,
         path=path,
         warnings=tuple(warnings),
     )

@@ -13,7 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from ._mcp import McpServerSettings
 
 __all__ = [
     "BUILTIN_PROVIDERS",
@@ -233,6 +236,7 @@ class Settings:
     sessions: SessionSettings = field(default_factory=SessionSettings)
     terminal: TerminalSettings = field(default_factory=TerminalSettings)
     keys: KeysSettings = field(default_factory=KeysSettings)
+    mcp: Mapping[str, McpServerSettings] = field(default_factory=dict)  # [mcp.NAME], #14
     path: Path | None = None
     warnings: tuple[str, ...] = ()
     # Problems found when loading leniently (each invalid value then has its default).
@@ -282,6 +286,7 @@ class Settings:
             "terminal": {"shell": self.terminal.shell, "scrollback": self.terminal.scrollback,
                          "shell_integration": self.terminal.shell_integration},
             "keys": {name: self.keys.key(name) for name in SHORTCUTS},
+            "mcp": {n: m.redacted() for n, m in self.mcp.items()},
             "warnings": list(self.warnings),
             "errors": list(self.errors),
         }

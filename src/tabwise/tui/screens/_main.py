@@ -317,6 +317,7 @@ class MainScreen(TabCommands, Screen[None]):
                           "tokens") if usage and view.has_agent else None
         status.working_directory = _short_path(view.working_directory)
         status.rules = " + ".join(os.path.basename(f) for f in view.rules)
+        status.mcp = ", ".join(self.core.connected_mcp_servers(view.session_id))
         status.state = view.state
         status.hints = key_hints(self.core.settings.keys, full_screen=view.terminal.full_screen)
 

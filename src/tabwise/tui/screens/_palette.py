@@ -19,6 +19,8 @@ TAB_COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("Export conversation", "Write the active tab's conversation as Markdown to its "
      "working directory", "export_conversation"),
     ("Settings file", "Show where settings.toml is", "settings_path"),
+    ("MCP servers", "Status, errors and tools of the MCP servers; choose this tab's",
+     "mcp_servers"),
     ("New tab", "Open a tab with the default model (Alt+T)", "new_tab"),
     ("Close tab", "Close the active tab (Alt+W)", "close_tab"),
     ("Show keys", "All of tabwise's keys", "show_keys"),

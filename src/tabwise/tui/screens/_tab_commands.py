@@ -27,6 +27,7 @@ from ...errors import (
 )
 from ._confirm import ConfirmScreen
 from ._keys import KeysScreen
+from ._mcp_servers import McpServersScreen
 from ._model_picker import ModelChoice, ModelPicker
 from ._rename import RenameScreen
 from ._sessions import SessionsBrowser
@@ -130,6 +131,28 @@ class TabCommands:
         await self.add_view(info, providers=await self.core.list_providers())
         with contextlib.suppress(TabwiseError):
             await self.core.reorder_sessions(list(self.order))
+
+    async def action_mcp_servers(self) -> None:
+        view = self.active_view
+        if view is None:
+            return
+        sid = view.session_id
+        rows = await self.core.list_mcp_servers(sid)
+
+        def chosen(names: list[str] | None) -> None:
+            if names is not None:
+                self.set_mcp_servers(sid, names)
+
+        self.app.push_screen(McpServersScreen(rows, view.name_), chosen)
+
+    @work(group="tabs", exclusive=False)
+    async def set_mcp_servers(self, sid: str, names: list[str]) -> None:
+        try:
+            await self.core.set_session_mcp_servers(sid, names)
+        except TabwiseError as exc:
+            self._error(exc)
+            return
+        self.refresh_chrome()
 
     async def action_sessions(self) -> None:
         rows = [r for r in await self.core.list_sessions(include_closed=True)

@@ -163,6 +163,8 @@ class AgentPanel(Vertical):
             t.add_notice("Cancelled.", "warning")
         elif kind == "warning":
             t.add_notice(str(d.get("message", "")), "warning")
+        elif kind == "mcp_status" and d.get("status") == "failed":
+            t.add_notice(f"MCP server {d.get('server')}: {d.get('error')}", "warning")
         elif kind == "context_warning":
             pct = round(float(d.get("utilization", 0)) * 100)
             t.add_notice(f"The conversation fills {pct}% of the context window; "

@@ -83,6 +83,8 @@ class StatusBar(Widget):
     working_directory: reactive[str] = reactive("")
     rules: reactive[str] = reactive("")
     """The project rules file in effect (``AGENTS.md``, ``CLAUDE.md``, "" for none)."""
+    mcp: reactive[str] = reactive("")
+    """The active tab's connected MCP servers, comma-separated ("" for none)."""
     state: reactive[str] = reactive("idle")
     """idle | streaming | awaiting_approval | error | no_model"""
     warning_threshold: reactive[float] = reactive(0.75)
@@ -107,6 +109,9 @@ class StatusBar(Widget):
         if self.rules:
             parts.append(Content(f" · {self.rules}").stylize(style("status-bar--dim")))
         parts.append(sep)
+        if self.mcp:
+            parts.append(Content(f"mcp {self.mcp}").stylize(style("status-bar--dim")))
+            parts.append(sep)
         state = self.state if self.state in STATE_LABELS else "idle"
         parts.append(Content(STATE_LABELS[state]).stylize(style(f"status-bar--{state}")))
         left = Content("").join(parts)

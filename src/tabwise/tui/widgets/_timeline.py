@@ -46,6 +46,8 @@ class Timeline(VerticalScroll, can_focus=False):
         height: 1fr;
         padding: 0 1 1 1;
         scrollbar-size-vertical: 1;
+        /* Reserve the scrollbar's column: when it appears, nothing re-wraps. */
+        scrollbar-gutter: stable;
     }
     """
 

@@ -25,14 +25,19 @@ from __future__ import annotations
 
 import asyncio
 import os
+import resource
+import statistics
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from textual import events
+
 from ._fake import FakeServer, Reply, bench_home
-from ._rows import Row, row
+from ._rows import Row, quantile, row
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "tui"))
 from markdown_sample import sample_markdown
@@ -209,8 +214,223 @@ def stream_rows(quick: bool) -> list[Row]:
     ]
 
 
+# -- P7.3: a slow stream's CPU ------------------------------------------------------------
+
+
+def thread_cpu(thread: threading.Thread) -> float:
+    ident = thread.ident
+    if ident is None:
+        return 0.0
+    return time.clock_gettime(time.pthread_getcpuclockid(ident))
+
+
+async def paced_stream(fake: FakeServer, home: Path, doc: str, delay: float) -> dict[str, float]:
+    from tabwise.tui.app import TabwiseApp
+
+    app = TabwiseApp(home, working_directory=str(home.parent / "work"))
+    fake_thread = fake._thread
+    async with app.run_test(size=SIZE):
+        screen = await ready(app)
+        clock = DeltaClock(screen)
+        view = screen.active_view
+        await warm_up(app, screen, clock)
+        fake.script("m1", Reply(text=doc, chunk_size=16, chunk_delay=delay))
+        cpu0 = time.process_time() - thread_cpu(fake_thread)
+        wall0 = time.perf_counter()
+        screen.send_prompt(view.session_id, "explain", None)
+        await until(lambda: clock.completed > 1, 120, 0.05)
+        cpu = time.process_time() - thread_cpu(fake_thread) - cpu0
+        wall = time.perf_counter() - wall0
+    return {"cpu": cpu, "wall": wall}
+
+
+def paced_rows(quick: bool) -> list[Row]:
+    _env()
+    doc = sample_markdown(2_000)
+    with FakeServer() as fake, bench_home(fake.base_url, extra=SHELL_EXTRA) as home:
+        r = asyncio.run(paced_stream(fake, home, doc, 0.05))
+    pct = 100 * r["cpu"] / r["wall"]
+    return [row("P7.3", f"{len(doc) // 1000} KB at 20 deltas/s: mean CPU of the app "
+                f"({r['wall']:.1f} s stream)", round(pct, 1), "%", "<= 10 %", pct <= 10)]
+
+
+# -- P7.4: keystroke latency while 3 tabs stream ------------------------------------------
+
+
+async def keystrokes(app: Any, samples: int) -> list[float]:
+    """Latencies (s) of keys posted to the active tab's terminal, echoed by its shell,
+    until the echo is painted in the widget's strip (as P6.4 measures)."""
+    view = app.main_screen.active_view
+    terminal = view.terminal
+    terminal.focus()
+    model = terminal.model
+    cursor = model.emulator.cursor
+    row_y = cursor.row
+    before = terminal.render_line(row_y).text[: cursor.col]
+    times: list[float] = []
+    typed = ""
+    for i in range(samples):
+        char = "abcdefghijklmnopqrstuvwxyz"[i % 26]
+        typed += char
+        expected = before + typed
+        started = time.perf_counter()
+        terminal.post_message(events.Key(char, char))
+        if await until(lambda e=expected: terminal.render_line(row_y).text.rstrip() == e, 2.0,
+                       0.0005):
+            times.append(time.perf_counter() - started)
+        else:
+            times.append(2.0)
+        await asyncio.sleep(0.01 + 0.02 * (i % 3) / 2)  # vary the frame phase
+    model.write("\x15")  # Ctrl+U: clear the line again
+    await asyncio.sleep(0.1)
+    return times
+
+
+async def latency_under_streams(fake: FakeServer, home: Path, doc: str,
+                                samples: int) -> dict[str, Any]:
+    from tabwise.tui.app import TabwiseApp
+
+    app = TabwiseApp(home, working_directory=str(home.parent / "work"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await ready(app)
+        clock = DeltaClock(screen)
+        await warm_up(app, screen, clock)
+        for _ in range(2):
+            await pilot.press("alt+t")
+        await until(lambda: len(screen.order) == 3, 30, 0.01)
+        for view in screen.views.values():
+            await until(lambda v=view: "$" in v.terminal.screen_text(), 30, 0.01)
+        await pilot.press("alt+1")
+        await asyncio.sleep(0.5)
+        idle = await keystrokes(app, samples)
+        done = clock.completed
+        fake.script("m1", *[Reply(text=doc, chunk_size=16, chunk_delay=0.004)] * 3)
+        for sid in screen.order:
+            screen.send_prompt(sid, "set up the services", None)
+        await until(lambda: clock.first > 0, 30, 0.005)
+        await asyncio.sleep(0.3)
+        busy = await keystrokes(app, samples)
+        streaming = clock.completed - done < 3
+        await until(lambda: clock.completed - done >= 3, 120, 0.05)
+    return {"idle": idle, "busy": busy, "streaming": streaming}
+
+
+def latency_rows(quick: bool) -> list[Row]:
+    _env()
+    doc = sample_markdown(20_000)
+    with FakeServer() as fake, bench_home(fake.base_url, extra=SHELL_EXTRA) as home:
+        r = asyncio.run(latency_under_streams(fake, home, doc, 20 if quick else 40))
+    p99, base = quantile(r["busy"], 0.99) * 1000, quantile(r["idle"], 0.99) * 1000
+    note = "" if r["streaming"] else " (BUT the streams ended before the last key)"
+    return [
+        row("P7.4", f"keystroke → terminal screen p99 while 3 tabs stream 20 KB{note}",
+            round(p99, 1), "ms", "<= 50 ms", p99 <= 50, baseline=round(base, 1),
+            ratio=round(p99 / base, 2) if base else None),
+        row("P7.4b", "same, p50", round(statistics.median(r["busy"]) * 1000, 1), "ms", "",
+            None, baseline=round(statistics.median(r["idle"]) * 1000, 1)),
+    ]
+
+
+# -- P7.5: 5 restored tabs with 20 KB answers ---------------------------------------------
+
+RESTORED_TABS = 5
+
+
+def restore_settings(base_url: str) -> str:
+    from ._fake import settings_toml
+
+    text = settings_toml(base_url, persist=True, extra=SHELL_EXTRA)
+    return text.replace("restore_on_start = false", "restore_on_start = true")
+
+
+async def seed(fake: FakeServer, home: Path, doc: str) -> None:
+    from tabwise.commands import Tabwise
+
+    core = await Tabwise.start(home)
+    try:
+        for i in range(RESTORED_TABS):
+            info = await core.create_session(working_directory=str(home.parent / "work"),
+                                             name=f"t{i + 1}", terminal=False)
+            fake.script("m1", Reply(text=doc, chunk_size=512))
+            await core.send_ai_prompt(info["session_id"], f"tab {i + 1}: set up the services")
+    finally:
+        await core.stop()
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def restored_child(home: Path, spawned: float, switches: int) -> dict[str, Any]:
+    """In a fresh interpreter: start the app on ``home``, time the first shell prompt
+    on screen (from the parent's spawn time, imports included), then tab switches."""
+    from tabwise.tui.app import TabwiseApp
+
+    app = TabwiseApp(home, working_directory=str(home.parent / "work"))
+    out: dict[str, Any] = {}
+    async with app.run_test(size=SIZE) as pilot:
+        await until(lambda: app.main_screen is not None and app.main_screen.ready, 60, 0.002)
+        screen = app.main_screen
+        await until(lambda: screen.active_view is not None
+                    and "$ " in screen.active_view.terminal.screen_text(), 60, 0.002)
+        await until(lambda: settled(app), 60, 0.002)
+        out["start"] = time.time() - spawned
+        out["tabs"] = len(screen.order)
+        times: list[float] = []
+        for i in range(switches):
+            n = 2 + i % (len(screen.order) - 1) if i % 2 == 0 else 1
+            target = screen.order[n - 1]
+            started = time.perf_counter()
+            await pilot.press(f"alt+{n}")
+            await until(lambda t=target: screen.active_id == t and settled(app), 10, 0.001)
+            times.append(time.perf_counter() - started)
+            if i < len(screen.order):  # the first visit: the answer must be on screen
+                await until(lambda: "The end." in screen_text(app), 10, 0.01)
+            await asyncio.sleep(0.05)
+        out["switch"] = times
+        out["rss"] = rss_mb()
+    return out
+
+
+def restored_rows(quick: bool) -> list[Row]:
+    import json
+    import subprocess
+
+    _env()
+    doc = sample_markdown(20_000)
+    with FakeServer() as fake, bench_home(fake.base_url) as home:
+        (home / "settings.toml").write_text(restore_settings(fake.base_url))
+        asyncio.run(seed(fake, home, doc))
+        spawned = time.time()
+        proc = subprocess.run(
+            [sys.executable, "-m", "benchmarks.bench_tui", "--restored-child", str(home),
+             str(spawned), "12" if quick else "30"],
+            capture_output=True, text=True, timeout=300, check=False,
+            cwd=Path(__file__).resolve().parent.parent, env=os.environ)
+    if proc.returncode:
+        raise RuntimeError(f"the P7.5 child failed: {proc.stderr[-2000:]}")
+    r = json.loads(proc.stdout.strip().splitlines()[-1])
+    p95 = quantile(r["switch"], 0.95) * 1000
+    return [
+        row("P7.5", f"{r['tabs']} tabs × 20 KB restored: start → shell prompt on screen "
+            "(process spawn, imports included)", round(r["start"], 2), "s", "<= 2 s",
+            r["start"] <= 2),
+        row("P7.5b", "same: tab switch (Alt+N) → composed screen, p95", round(p95, 1), "ms",
+            "<= 100 ms", p95 <= 100),
+        row("P7.5c", "same: RSS after start and the switches", round(r["rss"]), "MB",
+            "<= 250 MB", r["rss"] <= 250),
+    ]
+
+
 PARTS: dict[str, tuple[tuple[str, ...], Callable[[bool], list[Row]]]] = {
     "stream": (("P7.1", "P7.1b", "P7.2"), stream_rows),
+    "paced": (("P7.3",), paced_rows),
+    "latency": (("P7.4", "P7.4b"), latency_rows),
+    "restored": (("P7.5", "P7.5b", "P7.5c"), restored_rows),
 }
 
 
@@ -230,9 +450,17 @@ def run(quick: bool, only: set[str] | None = None) -> list[Row]:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--restored-child"]:
+        import json
+
+        _env()
+        result = asyncio.run(restored_child(Path(sys.argv[2]), float(sys.argv[3]),
+                                            int(sys.argv[4])))
+        print(json.dumps(result))
+        sys.exit(0)
     only = {a.upper() for a in sys.argv[1:] if a.upper().startswith("P")} or None
     for r in run("--quick" in sys.argv, only):
-        extra = f"  (baseline {r['baseline']}, x{r['ratio']})" if "baseline" in r else ""
+        extra = f"  (baseline {r['baseline']}, x{r.get('ratio')})" if "baseline" in r else ""
         mark = {True: "ok", False: "MISS", None: "-"}[r["ok"]]
         print(f"{r['id']:6} {r['what'][:70]:70} {r['value']!s:>9} {r['unit']:3} "
               f"{r['target']:10} {mark}{extra}")

@@ -350,7 +350,7 @@ async def seed(fake: FakeServer, home: Path, doc: str) -> None:
     try:
         for i in range(RESTORED_TABS):
             info = await core.create_session(working_directory=str(home.parent / "work"),
-                                             name=f"t{i + 1}", terminal=False)
+                                             name=f"t{i + 1}")
             fake.script("m1", Reply(text=doc, chunk_size=512))
             await core.send_ai_prompt(info["session_id"], f"tab {i + 1}: set up the services")
     finally:
@@ -376,7 +376,7 @@ async def restored_child(home: Path, spawned: float, switches: int) -> dict[str,
         await until(lambda: app.main_screen is not None and app.main_screen.ready, 60, 0.002)
         screen = app.main_screen
         await until(lambda: screen.active_view is not None
-                    and "$ " in screen.active_view.terminal.screen_text(), 60, 0.002)
+                    and "$" in screen.active_view.terminal.screen_text(), 60, 0.002)
         await until(lambda: settled(app), 60, 0.002)
         out["start"] = time.time() - spawned
         out["tabs"] = len(screen.order)

@@ -39,10 +39,15 @@ class AnswerBlock(Widget):
     }
     """
 
-    def __init__(self, text: str = "") -> None:
+    def __init__(self, text: str = "", *, show_lines: int | None = None) -> None:
+        """``text``: a finished answer (a restored one). ``show_lines``: show only the
+        last blocks, about that many source lines; :meth:`reveal` shows earlier ones."""
         super().__init__()
         self.text = text
-        self._blocks = [MarkdownBlock(s) for s in split_blocks(text)]
+        self._blocks = [MarkdownBlock(s) for s in split_blocks(text)] if text else []
+        self._first = 0  # blocks before this one are not shown (yet)
+        if show_lines is not None:
+            self._first = self._start_for(len(self._blocks), show_lines)
         self._tail = MarkdownBlock("")  # the block still being written
         self._unshown = ""  # received, not yet flushed
         self._timer: Timer | None = None
@@ -50,6 +55,26 @@ class AnswerBlock(Widget):
         self._offsets: list[int] = []  # first line of each settled block, at _width
         self._settled_height = 0
         self._style = Style()
+
+    @property
+    def hidden_blocks(self) -> int:
+        """How many leading blocks are not shown yet (see :meth:`reveal`)."""
+        return self._first
+
+    def reveal(self, lines: int) -> None:
+        """Show about ``lines`` more source lines of the earlier, hidden blocks."""
+        if self._first:
+            self._first = self._start_for(self._first, lines)
+            self._width = -1
+            self.refresh(layout=True)
+
+    def _start_for(self, end: int, lines: int) -> int:
+        """The first block index so that blocks ``[start:end]`` hold ``lines`` lines."""
+        start, count = end, 0
+        while start > 0 and (count < lines or start == end):
+            start -= 1
+            count += self._blocks[start].source.count("\n") + 1
+        return start
 
     @property
     def finished(self) -> bool:
@@ -121,7 +146,7 @@ class AnswerBlock(Widget):
         self._width = width
         self._offsets = []
         y = 0
-        for block in self._blocks:
+        for block in self._blocks[self._first:]:
             if self._offsets:
                 y += 1  # one blank line between blocks
             self._offsets.append(y)
@@ -136,7 +161,7 @@ class AnswerBlock(Widget):
         tail = len(self._tail_strips())
         if not tail:
             return self._settled_height
-        return self._settled_height + (1 if self._blocks else 0) + tail
+        return self._settled_height + (1 if self._offsets else 0) + tail
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -144,12 +169,12 @@ class AnswerBlock(Widget):
         line: Strip | None = None
         if y < self._settled_height:
             index = bisect_right(self._offsets, y) - 1
-            strips = self._styled(self._blocks[index])
+            strips = self._styled(self._blocks[self._first + index])
             row = y - self._offsets[index]
             if row < len(strips):
                 line = strips[row]
         else:
-            row = y - self._settled_height - (1 if self._blocks else 0)
+            row = y - self._settled_height - (1 if self._offsets else 0)
             tail = self._styled(self._tail) if self._tail.source.strip() else []
             if 0 <= row < len(tail):
                 line = tail[row]

@@ -15,7 +15,6 @@ from pydantic_ai.messages import (
     UserPromptPart,
 )
 from textual.app import App, ComposeResult
-from tui_helpers import until
 
 from tabwise.tui.screens._sessions import describe_session
 from tabwise.tui.widgets import (

@@ -180,11 +180,7 @@ class MainScreen(TabCommands, Screen[None]):
         view.seen()
         self.refresh_chrome()
         if focus:
-            target = view.focus_target()
-            pending = view.panel.timeline.pending_approvals
-            if view.prefer_prompt and pending:
-                target = pending[0]  # the question this tab is waiting on
-            self.call_after_refresh(target.focus)
+            self.call_after_refresh(view.focus_target().focus)
 
     def _focus_in(self, widget: Any) -> bool:
         focused = self.focused
@@ -208,7 +204,7 @@ class MainScreen(TabCommands, Screen[None]):
             view.terminal.focus()
         else:
             view.prefer_prompt = True
-            view.panel.prompt.focus()
+            view.panel.focus_target().focus()  # a waiting approval card first
 
     @on(TabBar.Selected)
     async def _tab_clicked(self, message: TabBar.Selected) -> None:

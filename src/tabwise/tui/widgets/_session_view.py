@@ -100,7 +100,9 @@ class SessionView(Horizontal):
         return TabItem(self.session_id, self.name_, marker)
 
     def focus_target(self) -> Widget:
-        return self.panel.prompt if self.prefer_prompt else self.terminal
+        """The terminal, or in the panel the approval waiting for an answer (else the
+        prompt)."""
+        return self.panel.focus_target() if self.prefer_prompt else self.terminal
 
     def model_changed(self, config: dict[str, str]) -> None:
         """This tab now runs ``config`` (a switch, or a first init after F2)."""

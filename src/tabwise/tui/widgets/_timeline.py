@@ -84,6 +84,13 @@ class Timeline(VerticalScroll, can_focus=False):
         self.end_turn()
         self._add(Notice(text + suffix, "prompt"))
 
+    def remove_last_prompt(self) -> None:
+        """Take the last prompt entry back (it was not sent after all)."""
+        for child in reversed(self.children):
+            if isinstance(child, Notice) and child.kind == "prompt":
+                child.remove()
+                return
+
     def add_notice(self, text: str, kind: NoticeKind = "info") -> Notice:
         notice = Notice(text, kind)
         self._add(notice)

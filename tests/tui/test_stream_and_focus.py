@@ -89,6 +89,26 @@ async def test_keys_typed_during_a_long_stream_reach_the_focused_terminal(
         await until(lambda: answers(view) == [doc] and view.state == "idle", timeout=60)
 
 
+async def test_keys_typed_right_after_f3_go_to_the_newly_focused_widget(
+        make_app: AppFactory, home: Path, fake_llm: FakeLLM) -> None:
+    app = make_app(home)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app)
+        view = active_view(app)
+        fake_llm.script("m1", Reply(text=sample_markdown(20_000), chunk_size=16,
+                                    chunk_delay=0.002))
+        await send(pilot, view, "explain")
+        await until(lambda: answers(view) and len(answers(view)[0]) > 500)
+        assert app.focused is view.panel.prompt
+        # F3 and the keys after it, all queued before the app handled any of them.
+        app.post_message(events.Key("f3", None))
+        for char in "echo after-f3":
+            app.post_message(events.Key(char, char))
+        app.post_message(events.Key("enter", "\r"))
+        await until(lambda: "\nafter-f3" in view.terminal.screen_text(), what="in the shell")
+        assert view.panel.prompt.text == "" and not view.panel.queued
+
+
 async def test_keys_typed_before_the_picker_opened_go_to_the_terminal(
         make_app: AppFactory, home: Path) -> None:
     app = make_app(home)

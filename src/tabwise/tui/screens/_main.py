@@ -199,12 +199,15 @@ class MainScreen(TabCommands, Screen[None]):
         view = self.active_view
         if view is None:
             return
+        # set_focus, not focus(): focus() waits a turn of the queue, and keys typed
+        # right after F3 (already queued while the app was busy) would go to the old
+        # widget.
         if self._focus_in(view.panel):
             view.prefer_prompt = False
-            view.terminal.focus()
+            self.set_focus(view.terminal)
         else:
             view.prefer_prompt = True
-            view.panel.focus_target().focus()  # a waiting approval card first
+            self.set_focus(view.panel.focus_target())  # a waiting approval card first
 
     @on(TabBar.Selected)
     async def _tab_clicked(self, message: TabBar.Selected) -> None:

@@ -222,3 +222,25 @@ async def test_denied_calls_and_term_prompts_come_back_as_they_were(
         assert card.status == "denied" and "✓" not in str(card.title)
         await pilot.press("f3", "up")
         assert view.panel.prompt.text == "@term write no.txt"
+
+
+async def test_an_answer_streamed_in_a_background_tab_is_whole_when_shown(
+        make_app: AppFactory, home: Path, fake_llm: FakeLLM) -> None:
+    doc = sample_markdown(6_000)
+    app = make_app(home)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await ready(app)
+        one = active_view(app)
+        fake_llm.script("m1", Reply(text=doc, chunk_size=16, chunk_delay=0.002))
+        await send(pilot, one, "explain")
+        await until(lambda: answers(one) and len(answers(one)[0]) > 200)
+        await pilot.press("alt+t")
+        await until(lambda: len(screen.order) == 2 and screen.active_view is not one)
+        await until(lambda: one.state == "idle", timeout=30, what="background turn done")
+        await pilot.press("alt+1")
+        await pilot.pause(0.2)
+
+        def on_screen() -> str:
+            return "\n".join(s.text for s in app.screen._compositor.render_strips())
+
+        await until(lambda: "The end." in on_screen(), what="the whole answer shown")

@@ -100,7 +100,7 @@ class AnswerBlock(Widget):
         self._unshown = ""
         self._tail = MarkdownBlock("")
         self._settle(split_blocks(source), old_tail)
-        self.refresh(layout=True)
+        self._changed()
 
     def _flush(self) -> None:
         self._timer = None
@@ -111,7 +111,17 @@ class AnswerBlock(Widget):
         self._unshown = ""
         self._settle(settled, old_tail)
         self._tail = old_tail if tail == old_tail.source else MarkdownBlock(tail)
-        self.refresh(layout=True)
+        self._changed()
+
+    def _changed(self) -> None:
+        # In a background tab (an ancestor not displayed) there is nothing to lay out:
+        # showing the tab lays everything out anew, and this widget answers from its
+        # current text then.
+        if all(node.display for node in self.ancestors_with_self):
+            self.refresh(layout=True)
+
+    def on_show(self) -> None:
+        self.refresh(layout=True)  # what came while its tab was in the background
 
     def _settle(self, sources: list[str], old_tail: MarkdownBlock) -> None:
         if not sources:
@@ -125,6 +135,12 @@ class AnswerBlock(Widget):
                 self._settled_height = self._offsets[-1] + len(self._strips_of(block))
 
     # -- rendering ---------------------------------------------------------------------
+
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size,
+                      layout: bool = True) -> bool:
+        # Not scrollable, so its virtual size is only bookkeeping: setting it the
+        # normal way would ask for a second layout pass after every growth.
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
 
     def _strips_of(self, block: MarkdownBlock) -> list[Strip]:
         app = self.app

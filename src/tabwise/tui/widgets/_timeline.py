@@ -247,7 +247,7 @@ class Timeline(VerticalScroll, can_focus=False):
             self._loading = False
 
 
-HISTORY_LINES = 120  # about this many source lines of a restored history show at first
+HISTORY_LINES = 80  # about this many source lines of a restored history show at first
 
 
 def _weight(widget: Widget) -> int:

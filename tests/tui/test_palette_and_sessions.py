@@ -113,10 +113,11 @@ async def test_tabs_models_and_conversations_come_back_after_a_restart(
         first, second = (screen.views[s] for s in order)
         assert first.model_label == "local1 · m1"
         assert second.model_label == "local2 · m2"
-        assert answers(second) == ["echo: keep this"]
-        assert "keep this" in notices(second, "prompt")
         assert second.panel.prompt.sent == ["keep this"]
-        await pilot.press("alt+2")
+        # The tab that was active at quit is active again, with its conversation.
+        assert active_view(app) is second
+        await until(lambda: answers(second) == ["echo: keep this"], what="history shown")
+        assert "keep this" in notices(second, "prompt")
         assert screen.query_one(StatusBar).model == "local2 · m2"
         await send(pilot, second, "and more")
         await until(lambda: len(answers(second)) == 2)

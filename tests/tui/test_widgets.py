@@ -15,7 +15,6 @@ from pydantic_ai.messages import (
     UserPromptPart,
 )
 from textual.app import App, ComposeResult
-from tui_helpers import until
 
 from tabwise.tui.screens._sessions import describe_session
 from tabwise.tui.widgets import (
@@ -111,27 +110,6 @@ async def test_status_bar_shows_model_gauge_directory_and_state() -> None:
         assert "<1%" in str(status.render())
         status.utilization = None
         assert "--" in str(status.render())
-
-
-async def test_answer_block_coalesces_many_deltas_into_few_renders() -> None:
-    answer = AnswerBlock()
-    app = Harness(answer)
-    appends: list[str] = []
-    async with app.run_test() as pilot:
-        original = answer.append
-
-        def counting(markdown: str) -> Any:
-            appends.append(markdown)
-            return original(markdown)
-
-        answer.append = counting  # type: ignore[method-assign]
-        for i in range(200):
-            answer.add(f"w{i} ")
-        answer.finish()
-        await until(lambda: answer.source == answer.text and not answer._pending)
-        await pilot.pause()
-        assert answer.text == "".join(f"w{i} " for i in range(200))
-        assert len(appends) <= 3
 
 
 async def test_timeline_renders_a_restored_history() -> None:

@@ -7,13 +7,14 @@ reads the bus, so the UI sees events in bus order, on the UI's own message queue
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING
 
 from textual.message import Message
 from textual.message_pump import MessagePump
 
-from ..events import Event, Subscription, SubscriptionOverflow
+from ..events import DELTA_TYPES, Event, Subscription, SubscriptionOverflow
 
 if TYPE_CHECKING:
     from textual.worker import Worker
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
 __all__ = ["AiEvent", "EventPump"]
 
 log = logging.getLogger("tabwise.tui")
+
+DELTA_BATCH = 0.01  # s a delta waits for more deltas to merge with
 
 
 class AiEvent(Message):
@@ -57,12 +60,10 @@ class EventPump:
             self._worker = None
 
     async def _pump(self, sub: Subscription) -> None:
-        post = self.target.post_message
         try:
             while True:
                 try:
-                    async for event in sub:
-                        post(AiEvent(event))
+                    await self._pump_batches(sub)
                     return
                 except SubscriptionOverflow:
                     # The UI fell hopelessly behind (it never should): start over rather
@@ -71,3 +72,34 @@ class EventPump:
                     sub = self.core.subscribe()
         finally:
             sub.close()
+
+    async def _pump_batches(self, sub: Subscription) -> None:
+        """Post every event in bus order; text and reasoning deltas that arrive within
+        :data:`DELTA_BATCH` seconds of each other go as one merged event (same session,
+        same kind), so a fast stream costs the UI tens of messages a second, not
+        thousands. The answer shows at most every 50 ms anyway."""
+        post = self.target.post_message
+        while True:
+            try:
+                event = await sub.get()
+            except StopAsyncIteration:
+                return
+            if event.type not in DELTA_TYPES:
+                post(AiEvent(event))
+                continue
+            await asyncio.sleep(DELTA_BATCH)
+            held: Event | None = event
+            while (nxt := sub.get_nowait()) is not None:
+                assert held is not None
+                if nxt.type == held.type and nxt.session_id == held.session_id:
+                    held = held.merged_with(nxt)
+                    continue
+                post(AiEvent(held))
+                if nxt.type in DELTA_TYPES:
+                    held = nxt
+                else:
+                    post(AiEvent(nxt))
+                    held = None
+                    break
+            if held is not None:
+                post(AiEvent(held))

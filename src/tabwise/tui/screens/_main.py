@@ -225,11 +225,7 @@ class MainScreen(TabCommands, Screen[None]):
         view.seen()
         self.refresh_chrome()
         if focus:
-            target = view.focus_target()
-            pending = view.panel.timeline.pending_approvals
-            if view.prefer_prompt and pending:
-                target = pending[0]  # the question this tab is waiting on
-            self.call_after_refresh(target.focus)
+            self.call_after_refresh(view.focus_target().focus)
 
     def _focus_in(self, widget: Any) -> bool:
         focused = self.focused
@@ -248,12 +244,15 @@ class MainScreen(TabCommands, Screen[None]):
         view = self.active_view
         if view is None:
             return
+        # set_focus, not focus(): focus() waits a turn of the queue, and keys typed
+        # right after F3 (already queued while the app was busy) would go to the old
+        # widget.
         if self._focus_in(view.panel):
             view.prefer_prompt = False
-            view.terminal.focus()
+            self.set_focus(view.terminal)
         else:
             view.prefer_prompt = True
-            view.panel.prompt.focus()
+            self.set_focus(view.panel.focus_target())  # a waiting approval card first
 
     def on_text_selected(self, event: events.TextSelected) -> None:
         """Text selected with the mouse (the agent panel's answers, notices): copy it,

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -26,11 +28,24 @@ def parse_choice(text: str) -> ModelChoice | None:
     return provider.strip(), model.strip()
 
 
+class _Filter(Input):
+    """The filter box; keys typed before the picker was on screen are not its own."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        screen = self.screen
+        if isinstance(screen, ModelPicker) and screen.hand_back(event):
+            return
+        await super()._on_key(event)
+
+
 class ModelPicker(ModalScreen[ModelChoice | None]):
     """Every model of every provider as ``provider/model``. Type to filter (case-
     insensitive substring), Up/Down to move, Enter to pick. Providers that are not
     configured are listed disabled with what to set. A ``provider/model`` that is not
     listed is used as typed. Dismisses with ``(provider, model)`` or None.
+
+    A key typed before the picker was drawn (the app was busy when F2 came) belongs
+    to the widget that had focus then: it is handed back to it, never filtered.
     """
 
     DEFAULT_CSS = """
@@ -74,19 +89,36 @@ class ModelPicker(ModalScreen[ModelChoice | None]):
         self.tab_name = tab_name
         # Configured providers first; each provider's models in catalog order.
         self.groups = sorted(providers, key=lambda p: not p.get("configured"))
+        self.opened_at = float("inf")  # monotonic time the picker was mounted
+        self._typed_into: Widget | None = None  # focus when F2 was pressed
 
     def compose(self) -> ComposeResult:
         now = f"{self.current[0]}/{self.current[1]}" if self.current else "none"
         with Vertical():
             yield Static(Content(f"Model for tab “{self.tab_name}” (now {now})"),
                          id="picker-title")
-            yield Input(placeholder="filter, or type provider/model", id="picker-filter")
+            yield _Filter(placeholder="filter, or type provider/model", id="picker-filter")
             yield OptionList(id="picker-options")
             yield Static("Enter picks · Esc closes · only this tab changes", id="picker-hint")
 
     def on_mount(self) -> None:
+        self._typed_into = self.app.screen_stack[-2].focused \
+            if len(self.app.screen_stack) > 1 else None
         self._fill("")
         self.query_one(Input).focus()
+        # From now on keys are typed at the picker (it shows in the next frame).
+        self.opened_at = time.monotonic()
+
+    def hand_back(self, event: events.Key) -> bool:
+        """Give ``event`` to the widget focused before, if it was typed before the
+        picker was drawn; whether it was handed back."""
+        target = self._typed_into
+        if event.time >= self.opened_at or target is None or not target.is_attached:
+            return False
+        event.stop()
+        event.prevent_default()
+        target.post_message(events.Key(event.key, event.character))
+        return True
 
     def _fill(self, query: str) -> None:
         q = query.strip().lower()

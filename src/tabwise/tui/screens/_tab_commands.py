@@ -216,13 +216,23 @@ class TabCommands:
         except (ProviderError, TurnCancelled, SessionNotFound):
             pass  # shown from the event stream (error / cancelled), or the tab is gone
         except SessionBusy:
-            self._notice(sid, "Not sent: the agent is still working on the previous "
-                         "prompt. Wait, or press Esc to cancel it.", "warning")
+            # A turn the panel did not know of (started elsewhere): wait for it.
+            view = self.views.get(sid)
+            if view is not None:
+                view.panel.timeline.remove_last_prompt()
+                view.panel.queue_prompt(text, context is not None)
         except AiNotInitialized:
             self._notice(sid, "Not sent: this tab has no model. Press F2 to pick one.",
                          "error")
+            self._send_failed(sid)
         except TabwiseError as exc:
             self._notice(sid, str(exc), "error")
+            self._send_failed(sid)
+
+    def _send_failed(self, sid: str) -> None:
+        view = self.views.get(sid)
+        if view is not None:
+            view.panel.send_failed()
 
     def _notice(self, sid: str, text: str, kind: Any) -> None:
         view = self.views.get(sid)

@@ -7,10 +7,12 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
+from textual.widget import Widget
 
 from ...events import Event
 from ._approval_card import ApprovalCard
 from ._prompt_input import PromptInput
+from ._queued_prompt import QueuedPrompt
 from ._timeline import Timeline
 
 __all__ = ["AgentPanel"]
@@ -41,14 +43,14 @@ class AgentPanel(Vertical):
     """
     | Key(s) | Description |
     | :- | :- |
-    | escape | Cancel the running turn. |
+    | escape | Take back the last queued prompt, else cancel the running turn. |
     | ctrl+p | Open the command palette (F1 works everywhere). |
     """
 
     include_terminal: reactive[bool] = reactive(False)
     """Send the terminal screen with every prompt (toggled by Ctrl+T)."""
     busy: reactive[bool] = reactive(False)
-    """A turn is running (set from events)."""
+    """A turn is running (set from events, and at once when a prompt is sent)."""
 
     class PromptSubmitted(Message):
         """Send ``text`` to this tab's agent, with the terminal screen if asked."""
@@ -71,6 +73,7 @@ class AgentPanel(Vertical):
         self.session_id = session_id
         self.timeline = Timeline(session_id)
         self.prompt = PromptInput(placeholder=PLACEHOLDER)
+        self.queued: list[QueuedPrompt] = []  # prompts waiting for the turn to end
 
     def compose(self) -> ComposeResult:
         yield self.timeline
@@ -91,10 +94,47 @@ class AgentPanel(Vertical):
             with_terminal = True
             if not text:
                 text = "Look at my terminal."
-        self.timeline.add_prompt(text, with_terminal=with_terminal)
+        if self.busy:
+            self.queue_prompt(text, with_terminal)
+        else:
+            self._send(text, with_terminal)
         if self.timeline.is_anchored:
             self.timeline.anchor()  # back to following the conversation
+
+    def _send(self, text: str, with_terminal: bool) -> None:
+        self.timeline.add_prompt(text, with_terminal=with_terminal)
+        # Busy from now on, not from the "started" event: a second prompt typed
+        # before it arrives is queued too.
+        self.busy = True
         self.post_message(self.PromptSubmitted(self.session_id, text, with_terminal))
+
+    def queue_prompt(self, text: str, with_terminal: bool) -> None:
+        """Keep ``text`` until the running turn ends, shown as queued."""
+        queued = QueuedPrompt(text, with_terminal)
+        self.queued.append(queued)
+        self.timeline.mount(queued)
+
+    def send_failed(self) -> None:
+        """The screen could not start the turn of the last prompt (no model, an
+        error): not busy after all; the next queued prompt may go."""
+        self.busy = False
+        self.call_later(self._send_next)
+
+    def _send_next(self) -> None:
+        if self.busy or not self.queued:
+            return
+        queued = self.queued.pop(0)
+        queued.remove()
+        self._send(queued.text, queued.with_terminal)
+
+    def on_queued_prompt_cancelled(self, message: QueuedPrompt.Cancelled) -> None:
+        message.stop()
+        self._unqueue(message.queued)
+
+    def _unqueue(self, queued: QueuedPrompt) -> None:
+        if queued in self.queued:
+            self.queued.remove(queued)
+            queued.remove()
 
     def on_prompt_input_terminal_context_toggled(
             self, message: PromptInput.TerminalContextToggled) -> None:
@@ -108,13 +148,22 @@ class AgentPanel(Vertical):
         self._update_prompt_titles()
 
     def _update_prompt_titles(self) -> None:
-        self.prompt.border_title = "working… Esc cancels" if self.busy else \
-            "Enter sends · Shift+Enter newline"
+        self.prompt.border_title = "working… Enter queues · Esc cancels" if self.busy \
+            else "Enter sends · Shift+Enter newline"
         self.prompt.border_subtitle = \
             "⌁ terminal screen: on (Ctrl+T)" if self.include_terminal else ""
 
     def action_cancel_turn(self) -> None:
+        if self.queued:
+            self._unqueue(self.queued[-1])
+            return
         self.post_message(self.CancelRequested(self.session_id))
+
+    def focus_target(self) -> Widget:
+        """Where focus goes when the panel is entered: the approval this tab is
+        waiting on, else the prompt."""
+        pending = self.timeline.pending_approvals
+        return pending[0] if pending else self.prompt
 
     def on_approval_card_decided(self, message: ApprovalCard.Decided) -> None:
         # Keep focus in the panel once the card is answered.
@@ -153,14 +202,17 @@ class AgentPanel(Vertical):
         elif kind == "completed":
             self.busy = False
             t.end_turn()
+            self.call_later(self._send_next)
         elif kind == "error":
             self.busy = False
             t.end_turn("closed by the error")
             t.add_notice(str(d.get("message", "The turn failed.")), "error")
+            self.call_later(self._send_next)
         elif kind == "cancelled":
             self.busy = False
             t.end_turn("cancelled")
             t.add_notice("Cancelled.", "warning")
+            self.call_later(self._send_next)
         elif kind == "warning":
             t.add_notice(str(d.get("message", "")), "warning")
         elif kind == "mcp_status" and d.get("status") == "failed":

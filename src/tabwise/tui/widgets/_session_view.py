@@ -15,7 +15,7 @@ from textual.widget import Widget
 
 from ...events import Event
 from ...pty import PtyProcess
-from ._agent_panel import AgentPanel
+from ._agent_panel import TERM_PREFIX, AgentPanel
 from ._tab_bar import TabItem
 from ._terminal_view import TerminalView
 
@@ -72,11 +72,15 @@ class SessionView(Horizontal):
         yield self.panel
 
     def on_mount(self) -> None:
+        for text in _user_prompts(self._history):
+            self.panel.prompt.remember(text)
+
+    def on_show(self) -> None:
+        # A restored conversation is built when the tab is first seen: background
+        # tabs cost no widgets and no rendering until then.
         if self._history:
-            self.panel.timeline.load_history(self._history)
-            for text in _user_prompts(self._history):
-                self.panel.prompt.remember(text)
-            self._history = []
+            history, self._history = self._history, []
+            self.panel.timeline.load_history(history)
 
     # -- state -------------------------------------------------------------------------
 
@@ -100,7 +104,9 @@ class SessionView(Horizontal):
         return TabItem(self.session_id, self.name_, marker)
 
     def focus_target(self) -> Widget:
-        return self.panel.prompt if self.prefer_prompt else self.terminal
+        """The terminal, or in the panel the approval waiting for an answer (else the
+        prompt)."""
+        return self.panel.focus_target() if self.prefer_prompt else self.terminal
 
     def model_changed(self, config: dict[str, str]) -> None:
         """This tab now runs ``config`` (a switch, or a first init after F2)."""
@@ -167,5 +173,6 @@ def _user_prompts(messages: Sequence[ModelMessage]) -> list[str]:
         if isinstance(msg, ModelRequest):
             for part in msg.parts:
                 if isinstance(part, UserPromptPart) and isinstance(part.content, str):
-                    out.append(split_terminal_context(part.content)[0])
+                    text, with_terminal = split_terminal_context(part.content)
+                    out.append(f"{TERM_PREFIX} {text}" if with_terminal else text)
     return out

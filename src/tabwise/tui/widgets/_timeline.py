@@ -46,6 +46,8 @@ class Timeline(VerticalScroll, can_focus=False):
         height: 1fr;
         padding: 0 1 1 1;
         scrollbar-size-vertical: 1;
+        /* Reserve the scrollbar's column: when it appears, nothing re-wraps. */
+        scrollbar-gutter: stable;
     }
     """
 
@@ -56,6 +58,9 @@ class Timeline(VerticalScroll, can_focus=False):
         self._reasoning: ReasoningBlock | None = None
         self._tools: dict[str, ToolCard] = {}
         self._approvals: dict[str, ApprovalCard] = {}
+        self._earlier: list[Widget] = []  # restored entries not mounted yet, oldest first
+        self._marker: Notice | None = None  # "scroll up for more", while there is more
+        self._loading = False
 
     def watch_virtual_size(self, size: Size) -> None:
         # Anchor (follow new output) only once the content overflows: an anchored
@@ -78,6 +83,13 @@ class Timeline(VerticalScroll, can_focus=False):
         suffix = "   ⌁ + terminal screen" if with_terminal else ""
         self.end_turn()
         self._add(Notice(text + suffix, "prompt"))
+
+    def remove_last_prompt(self) -> None:
+        """Take the last prompt entry back (it was not sent after all)."""
+        for child in reversed(self.children):
+            if isinstance(child, Notice) and child.kind == "prompt":
+                child.remove()
+                return
 
     def add_notice(self, text: str, kind: NoticeKind = "info") -> Notice:
         notice = Notice(text, kind)
@@ -160,40 +172,129 @@ class Timeline(VerticalScroll, can_focus=False):
         self._reasoning = None
         self._tools.clear()
         self._approvals.clear()
+        self._earlier = []
+        self._marker = None
         self.anchor(False)
         self.remove_children()
 
     # -- history -----------------------------------------------------------------------
 
     def load_history(self, messages: Sequence[ModelMessage]) -> None:
-        """Render a restored conversation (pydantic-ai messages)."""
-        widgets: list[Widget] = []
-        tools: dict[str, ToolCard] = {}
-        for msg in messages:
-            if isinstance(msg, ModelRequest):
-                for part in msg.parts:
-                    if isinstance(part, UserPromptPart):
-                        raw = part.content if isinstance(part.content, str) else \
-                            str(part.content)
-                        text, ctx = split_terminal_context(raw)
-                        widgets.append(Notice(text + ("   ⌁ + terminal screen" if ctx
-                                                      else ""), "prompt"))
-                    elif isinstance(part, ToolReturnPart):
-                        card = tools.get(part.tool_call_id)
-                        if card is not None:
-                            card.set_result(True, part.model_response_str())
-                    elif getattr(part, "part_kind", "") == "compaction":
-                        widgets.append(Notice("Earlier turns were summarized to save context "
-                                              "(the export keeps them all)."))
-            elif isinstance(msg, ModelResponse):
-                for rp in msg.parts:
-                    if isinstance(rp, TextPart) and rp.content:
-                        widgets.append(AnswerBlock(rp.content))
-                    elif isinstance(rp, ThinkingPart) and rp.content:
-                        widgets.append(ReasoningBlock(rp.content, done=True))
-                    elif isinstance(rp, ToolCallPart):
-                        card = ToolCard(rp.tool_call_id, rp.tool_name, rp.args_as_dict())
-                        tools[rp.tool_call_id] = card
-                        widgets.append(card)
-        if widgets:
-            self.mount_all(widgets)
+        """Show a restored conversation (pydantic-ai messages): the last entries now,
+        older ones when the user scrolls to the top (:meth:`load_earlier`). Entries go
+        before anything already shown (events that came while the tab was unseen)."""
+        entries = _history_entries(messages)
+        start = len(entries)
+        weight = 0
+        while start > 0 and weight < HISTORY_LINES:
+            start -= 1
+            weight += _weight(entries[start])
+        first = entries[start]
+        if isinstance(first, AnswerBlock) and weight > HISTORY_LINES:
+            # One long answer: show its end; the rest comes on scroll too.
+            entries[start] = first = AnswerBlock(
+                first.text, show_lines=HISTORY_LINES - (weight - _weight(first)))
+        self._earlier = entries[:start]
+        shown = entries[start:]
+        if self._earlier or (isinstance(first, AnswerBlock) and first.hidden_blocks):
+            self._marker = Notice("Earlier conversation: scroll up to see it.", "info")
+            self._marker.add_class("-earlier")
+            shown.insert(0, self._marker)
+        if shown:
+            if self.children:
+                self.mount_all(shown, before=0)
+            else:
+                self.mount_all(shown)
+
+    @property
+    def has_earlier(self) -> bool:
+        """Older entries (or older parts of the first answer) are not shown yet."""
+        return self._marker is not None
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if new <= 0 < old and self.has_earlier:
+            self.call_after_refresh(self.load_earlier)
+
+    async def load_earlier(self) -> None:
+        """Show the next older part of a restored conversation above what is shown,
+        keeping what the user looks at where it is."""
+        marker = self._marker
+        if marker is None or self._loading:
+            return
+        self._loading = True
+        try:
+            before = self.virtual_size.height
+            after_marker = self.children[1] if len(self.children) > 1 else None
+            if isinstance(after_marker, AnswerBlock) and after_marker.hidden_blocks:
+                after_marker.reveal(HISTORY_LINES)
+            else:
+                batch: list[Widget] = []
+                weight = 0
+                while self._earlier and weight < HISTORY_LINES:
+                    entry = self._earlier.pop()
+                    batch.insert(0, entry)
+                    weight += _weight(entry)
+                if batch:
+                    await self.mount_all(batch, after=marker)
+            first = self.children[1] if len(self.children) > 1 else None
+            if not self._earlier and not (isinstance(first, AnswerBlock)
+                                          and first.hidden_blocks):
+                self._marker = None
+                await marker.remove()
+
+            def keep_place() -> None:
+                self.scroll_to(y=self.scroll_y + self.virtual_size.height - before,
+                               animate=False, immediate=True)
+
+            self.call_after_refresh(keep_place)
+        finally:
+            self._loading = False
+
+
+HISTORY_LINES = 80  # about this many source lines of a restored history show at first
+
+
+def _weight(widget: Widget) -> int:
+    """Roughly how many lines an entry takes (cheap: source lines, not rendered)."""
+    if isinstance(widget, AnswerBlock):
+        return widget.text.count("\n") + 2
+    return 3
+
+
+def _history_entries(messages: Sequence[ModelMessage]) -> list[Widget]:
+    """The timeline entries of a restored conversation, oldest first (not mounted)."""
+    widgets: list[Widget] = []
+    tools: dict[str, ToolCard] = {}
+    for msg in messages:
+        if isinstance(msg, ModelRequest):
+            for part in msg.parts:
+                if isinstance(part, UserPromptPart):
+                    raw = part.content if isinstance(part.content, str) else \
+                        str(part.content)
+                    text, ctx = split_terminal_context(raw)
+                    widgets.append(Notice(text + ("   ⌁ + terminal screen" if ctx
+                                                  else ""), "prompt"))
+                elif isinstance(part, ToolReturnPart):
+                    card = tools.get(part.tool_call_id)
+                    if card is None:
+                        continue
+                    outcome = getattr(part, "outcome", "success")
+                    if outcome == "denied":
+                        card.set_denied(part.model_response_str())
+                    else:
+                        card.set_result(outcome == "success", part.model_response_str())
+                elif getattr(part, "part_kind", "") == "compaction":
+                    widgets.append(Notice("Earlier turns were summarized to save context "
+                                          "(the export keeps them all)."))
+        elif isinstance(msg, ModelResponse):
+            for rp in msg.parts:
+                if isinstance(rp, TextPart) and rp.content:
+                    widgets.append(AnswerBlock(rp.content))
+                elif isinstance(rp, ThinkingPart) and rp.content:
+                    widgets.append(ReasoningBlock(rp.content, done=True))
+                elif isinstance(rp, ToolCallPart):
+                    card = ToolCard(rp.tool_call_id, rp.tool_name, rp.args_as_dict())
+                    tools[rp.tool_call_id] = card
+                    widgets.append(card)
+    return widgets

@@ -39,7 +39,13 @@ from ..events import EventBus
 from ..providers import BuiltModel
 from ..settings import Settings
 from ._approvals import ApprovalOutcome, Approvals, AuditRecord, PendingApproval
-from ._compaction import CompactionFailed, ContextGuard, ContextOverflow, run_compaction
+from ._compaction import (
+    Compaction,
+    CompactionFailed,
+    ContextGuard,
+    ContextOverflow,
+    run_compaction,
+)
 from ._context import ContextBudget
 from ._errors import describe_failure
 from ._instructions import RulesWatcher
@@ -273,10 +279,25 @@ class AgentBridge:
         """
         return await self._exclusive(self._compact_now, "compact")
 
+    async def _compaction(self, messages: list[ModelMessage], built: BuiltModel,
+                          trigger: str) -> Compaction | None:
+        """Compact ``messages`` with ``built``, metered and announced as this tab's."""
+        return await run_compaction(messages, built=built, budget=self.context,
+                                    trigger=trigger, publish=self.publish,
+                                    capabilities=[self.meter(built)])
+
+    def _guard(self, built: BuiltModel) -> ContextGuard:
+        """The context guard of one run of a turn with ``built``."""
+        async def compact(messages: list[ModelMessage]) -> Compaction | None:
+            return await self._compaction(messages, built, "auto")
+
+        return ContextGuard(self.context, built, compact, self.commit_history,
+                            self.report_usage)
+
     async def _compact_now(self) -> dict[str, int]:
         messages = list(self.history)
         try:
-            done = await run_compaction(self, messages, built=self._built, trigger="manual")
+            done = await self._compaction(messages, self._built, "manual")
         except CompactionFailed as exc:
             raise ProviderError(exc.message, exc.error_type) from exc
         if done is None:
@@ -400,7 +421,7 @@ class AgentBridge:
         self.state = "streaming"
         self._turn_cost = TurnCost()
         started = time.perf_counter()
-        guard = deps.guard = ContextGuard(self, built)
+        guard = deps.guard = self._guard(built)
         try:
             result = await AGENT.run(
                 prompt,

@@ -17,13 +17,20 @@ alike:
 
 Each layer runs with a short (4-chunk) and a long (60-chunk) answer; the difference
 gives its cost per chunk and the rest its cost per request, and each layer's figures
-minus the layer below it are what that layer adds.
+minus the layer below it are what that layer adds. On a busy machine those differences
+drown in noise, so the ``bridge`` and ``serve`` turns also time tabwise's own hooks
+directly (wall time inside each, awaits included: what the turn waits for): the
+instructions (``RulesWatcher.load``), the context guard, the usage meter, every event
+published on the bus and every frame the server encodes.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, Awaitable, Callable
+import functools
+from collections import defaultdict
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -73,6 +80,60 @@ def bare_agent() -> Any:
                  tools=[Tool(f, takes_ctx=True) for f in funcs])
 
 
+class HookClock:
+    """Wall time spent inside some of tabwise's own functions while ``on``."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.seconds: dict[str, float] = defaultdict(float)
+        self.calls: dict[str, int] = defaultdict(int)
+
+    def timed(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        if asyncio.iscoroutinefunction(fn):
+            @functools.wraps(fn)
+            async def timed_async(*args: Any, **kwargs: Any) -> Any:
+                if not self.on:
+                    return await fn(*args, **kwargs)
+                t0 = now()
+                try:
+                    return await fn(*args, **kwargs)
+                finally:
+                    self.seconds[name] += now() - t0
+                    self.calls[name] += 1
+            return timed_async
+
+        @functools.wraps(fn)
+        def timed_sync(*args: Any, **kwargs: Any) -> Any:
+            if not self.on:
+                return fn(*args, **kwargs)
+            t0 = now()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.seconds[name] += now() - t0
+                self.calls[name] += 1
+        return timed_sync
+
+    @contextmanager
+    def patched(self, targets: list[tuple[object, str, str]]) -> Iterator[None]:
+        """Wrap ``getattr(owner, attr)`` as ``name`` for each target; restore after."""
+        saved = [(owner, attr, owner.__dict__.get(attr, _MISSING) if isinstance(owner, type)
+                  else vars(owner).get(attr, _MISSING)) for owner, attr, _ in targets]
+        try:
+            for owner, attr, name in targets:
+                setattr(owner, attr, self.timed(name, getattr(owner, attr)))
+            yield
+        finally:
+            for owner, attr, old in saved:
+                if old is _MISSING:
+                    delattr(owner, attr)
+                else:
+                    setattr(owner, attr, old)
+
+
+_MISSING = object()
+
+
 async def ws_whole_turn(rpc: RpcClient, sid: str, sub: str) -> float:
     """Seconds from sending ``send_ai_prompt`` to holding its reply and ``completed``."""
     t0 = now()
@@ -119,6 +180,23 @@ async def p13(core: Tabwise, fake: FakeServer, workdir: Path, quick: bool) -> li
                 capabilities=[c() for c in caps]))
         return turn
 
+    clock = HookClock()
+    turns_timed = 0
+    chunks_timed = 0
+
+    def measured(make: Callable[[], Awaitable[float]]) -> Turn:
+        async def turn() -> float:
+            nonlocal turns_timed, chunks_timed
+            clock.on = True
+            try:
+                took = await make()
+            finally:
+                clock.on = False
+            turns_timed += 1
+            chunks_timed += size
+            return took
+        return turn
+
     async def in_process() -> float:
         t = await tw_turn(core, sid)
         bridge.clear()
@@ -137,24 +215,53 @@ async def p13(core: Tabwise, fake: FakeServer, workdir: Path, quick: bool) -> li
         "agent": agent_run(),
         "+guard": agent_run(lambda: bridge._guard(built)),
         "+meter": agent_run(lambda: bridge._guard(built), lambda: bridge.meter(built)),
-        "bridge": in_process,
-        "serve": over_serve,
+        "bridge": measured(in_process),
+        "serve": measured(over_serve),
     }
     times: dict[tuple[str, int], list[float]] = {(k, n): [] for k in LAYERS
                                                   for n in (SHORT, LONG)}
+    from tabwise.agent import ContextGuard
+    from tabwise.agent._usage import UsageMeter
+    from tabwise.server._rpc import RpcConnection
+
+    targets: list[tuple[object, str, str]] = [
+        (bridge.rules, "load", "instructions"), (ContextGuard, "before_model_request", "guard"),
+        (ContextGuard, "after_model_request", "guard"),
+        (UsageMeter, "after_model_request", "meter"), (core.bus, "publish", "publish"),
+        (RpcConnection, "_send", "encode")]
+    size = SHORT
     try:
-        for r in range(rounds + 3):  # the first 3 rounds warm every layer up
-            for n in (SHORT, LONG):
-                for name in LAYERS:
-                    fake.script(MODEL, Reply(text=long_text(n), chunk_size=CHUNK))
-                    took = await turns[name]()
-                    if r >= 3:
-                        times[(name, n)].append(took)
+        with clock.patched(targets):
+            for r in range(rounds + 3):  # the first 3 rounds warm every layer up
+                if r == 3:
+                    clock.seconds.clear()
+                    clock.calls.clear()
+                    turns_timed = chunks_timed = 0
+                for size in (SHORT, LONG):
+                    for name in LAYERS:
+                        fake.script(MODEL, Reply(text=long_text(size), chunk_size=CHUNK))
+                        took = await turns[name]()
+                        if r >= 3:
+                            times[(name, size)].append(took)
     finally:
         await rpc.close()
         server.close()
         await server.wait_closed()
-    return rows_for({k: median(v) for k, v in times.items()})
+    rows = rows_for({k: median(v) for k, v in times.items()})
+    # Hooks per request (one request per turn here) and publishing per chunk.
+    per_turn = {k: v / turns_timed * 1e6 for k, v in clock.seconds.items()}
+    events = clock.calls.get("publish", 0)
+    rows.append(row("P13.hooks", "tabwise's own hooks per request: instructions "
+                    f"{per_turn.get('instructions', 0):.0f} µs, guard "
+                    f"{per_turn.get('guard', 0):.0f} µs, meter {per_turn.get('meter', 0):.0f} µs",
+                    round(sum(per_turn.get(k, 0) for k in ("instructions", "guard", "meter"))),
+                    "µs/req", "", None))
+    pub = clock.seconds.get("publish", 0.0)
+    enc = clock.seconds.get("encode", 0.0)
+    rows.append(row("P13.hooks", f"bus publish per chunk ({events / max(1, turns_timed):.0f} "
+                    f"events a turn); server frame encoding per chunk {enc / chunks_timed * 1e6 * 2:.1f}"
+                    " µs over serve", round(pub / chunks_timed * 1e6, 1), "µs/chunk", "", None))
+    return rows
 
 
 def rows_for(t: dict[tuple[str, int], float]) -> list[Row]:

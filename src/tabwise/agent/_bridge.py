@@ -422,6 +422,10 @@ class AgentBridge:
         self._turn_cost = TurnCost()
         started = time.perf_counter()
         guard = deps.guard = self._guard(built)
+        if prompt is not None:
+            # The rules check hops to a thread: start it now, while pydantic-ai prepares
+            # the first request. (A continued turn runs tools first: they may edit them.)
+            self.rules.prefetch(self.working_directory, self._settings.agent.instructions)
         try:
             result = await AGENT.run(
                 prompt,
@@ -446,6 +450,8 @@ class AgentBridge:
             self.state = "error"
             self.publish("error", turn_id=turn_id, message=message, error_type=kind)
             raise ProviderError(message, kind) from exc
+        finally:
+            self.rules.drop_prefetch()
         new = [*deps.carry, *result.new_messages()]
         if guard.folded or deps.compacted or (deps.carry and guard.compacted):
             # The turn's own earlier steps were folded into a summary mid-turn (or a

@@ -129,8 +129,13 @@ def _deepseek_provider(p: ProviderSettings, key: str | None) -> Provider[object]
 
 def _chat_model(p: ProviderSettings, model: str, prov: Provider[object]) -> Model:
     from pydantic_ai.models.openai import OpenAIChatModel
+    from pydantic_ai.profiles.openai import OpenAIModelProfile
 
-    return OpenAIChatModel(model, provider=prov)  # type: ignore[arg-type]
+    # A stream that ends with no finish_reason was cut (a dropped proxy, a dying server):
+    # it must fail the turn, not be taken as a complete answer (DESIGN §5; main's h10b).
+    return OpenAIChatModel(model, provider=prov,  # type: ignore[arg-type]
+                           profile=OpenAIModelProfile(
+                               openai_chat_streaming_requires_finish_reason=True))
 
 
 def _openai_model(p: ProviderSettings, model: str, prov: Provider[object]) -> Model:

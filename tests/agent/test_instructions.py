@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tabwise.agent._instructions import MAX_CHARS, find_rules_files, render_rules
 from tabwise.commands import Tabwise
 
-from fake_llm import FakeLLM
+from fake_llm import FakeLLM, Reply, ToolCall
 from helpers import ai, collect_until, of_type
 
 
@@ -123,5 +124,36 @@ async def test_cd_into_a_project_announces_its_rules(
         await core.pty_write(sid, f"cd '{project}'\n")
         events = await collect_until(sub, lambda e: e.type == "instructions_changed")
         assert events[-1].data["files"] == [str(project / "AGENTS.md")]
+    finally:
+        await core.stop()
+
+
+async def test_rules_a_tool_rewrites_mid_turn_reach_the_turns_next_request(
+        make_home: Callable[..., Path], fake_llm: FakeLLM, workdir: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The turn's first request uses the rules check started with the turn; every later
+    # request of the same turn checks again, so a tool's edit is seen at once.
+    monkeypatch.setenv("HOME", str(workdir.parent))
+    (workdir / ".git").mkdir()
+    (workdir / "AGENTS.md").write_text("Rule one.")
+    home = make_home()
+    toml = (home / "settings.toml").read_text().replace(
+        "[agent]\n", '[agent]\napproval = "auto"\n')
+    (home / "settings.toml").write_text(toml)
+    fake_llm.script("m1", Reply(tool_calls=[ToolCall("write_file", {
+        "path": "AGENTS.md", "content": "Rule two, written by a tool."})]), Reply(text="done"))
+    core = await Tabwise.start(home)
+    try:
+        info = await core.create_session(str(workdir), ai_config=ai("local1", "m1"),
+                                         terminal=False)
+        assert await core.send_ai_prompt(info["session_id"], "rewrite the rules") == "done"
+        first, second = fake_llm.requests_for("m1")[-2:]
+
+        def system(req: Any) -> str:
+            return "\n".join(str(m.get("content")) for m in req.messages
+                             if m["role"] == "system")
+
+        assert "Rule one." in system(first) and "Rule two" not in system(first)
+        assert "Rule two, written by a tool." in system(second)
     finally:
         await core.stop()

@@ -39,7 +39,13 @@ from ..events import EventBus
 from ..providers import BuiltModel
 from ..settings import Settings
 from ._approvals import ApprovalOutcome, Approvals, AuditRecord, PendingApproval
-from ._compaction import CompactionFailed, ContextGuard, ContextOverflow, run_compaction
+from ._compaction import (
+    Compaction,
+    CompactionFailed,
+    ContextGuard,
+    ContextOverflow,
+    run_compaction,
+)
 from ._context import ContextBudget
 from ._errors import describe_failure
 from ._instructions import RulesWatcher
@@ -275,10 +281,25 @@ class AgentBridge:
         """
         return await self._exclusive(self._compact_now, "compact")
 
+    async def _compaction(self, messages: list[ModelMessage], built: BuiltModel,
+                          trigger: str) -> Compaction | None:
+        """Compact ``messages`` with ``built``, metered and announced as this tab's."""
+        return await run_compaction(messages, built=built, budget=self.context,
+                                    trigger=trigger, publish=self.publish,
+                                    capabilities=[self.meter(built)])
+
+    def _guard(self, built: BuiltModel) -> ContextGuard:
+        """The context guard of one run of a turn with ``built``."""
+        async def compact(messages: list[ModelMessage]) -> Compaction | None:
+            return await self._compaction(messages, built, "auto")
+
+        return ContextGuard(self.context, built, compact, self.commit_history,
+                            self.report_usage)
+
     async def _compact_now(self) -> dict[str, int]:
         messages = list(self.history)
         try:
-            done = await run_compaction(self, messages, built=self._built, trigger="manual")
+            done = await self._compaction(messages, self._built, "manual")
         except CompactionFailed as exc:
             raise ProviderError(exc.message, exc.error_type) from exc
         if done is None:
@@ -402,7 +423,11 @@ class AgentBridge:
         self.state = "streaming"
         self._turn_cost = TurnCost()
         started = time.perf_counter()
-        guard = deps.guard = ContextGuard(self, built)
+        guard = deps.guard = self._guard(built)
+        if prompt is not None:
+            # The rules check hops to a thread: start it now, while pydantic-ai prepares
+            # the first request. (A continued turn runs tools first: they may edit them.)
+            self.rules.prefetch(self.working_directory, self._settings.agent.instructions)
         try:
             result = await AGENT.run(
                 prompt,
@@ -428,6 +453,8 @@ class AgentBridge:
             self.state = "error"
             self.publish("error", turn_id=turn_id, message=message, error_type=kind)
             raise ProviderError(message, kind) from exc
+        finally:
+            self.rules.drop_prefetch()
         new = [*deps.carry, *result.new_messages()]
         if guard.folded or deps.compacted or (deps.carry and guard.compacted):
             # The turn's own earlier steps were folded into a summary mid-turn (or a

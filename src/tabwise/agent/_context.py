@@ -144,9 +144,29 @@ def estimate_tokens(messages: Sequence[ModelMessage], *, window: int | None = No
 
 def request_overhead(instructions: str, tools: Sequence[Any]) -> int:
     """Tokens every request spends before the messages: instructions and tool schemas."""
-    schema = json.dumps([{"name": t.name, "description": t.description,
-                          "parameters": t.parameters_json_schema} for t in tools])
-    return (len(instructions) + len(schema)) // CHARS_PER_TOKEN
+    schema = sum(_schema_chars(t) for t in tools) + max(0, len(tools) - 1) * 2 + 2
+    return (len(instructions) + schema) // CHARS_PER_TOKEN
+
+
+# A tool's JSON size by its definition: the same tools come with every request of every
+# tab, and encoding their schemas each time was the guard's largest per-request cost.
+_SCHEMA_CHARS: dict[tuple[str, str | None, int], tuple[object, int]] = {}
+
+
+def _schema_chars(tool: Any) -> int:
+    """``len(json.dumps({"name":..., "description":..., "parameters":...}))`` of ``tool``,
+    cached while its parameters schema is the same object (schemas are not mutated)."""
+    params = tool.parameters_json_schema
+    key = (tool.name, tool.description, id(params))
+    hit = _SCHEMA_CHARS.get(key)
+    if hit is not None and hit[0] is params:
+        return hit[1]
+    chars = len(json.dumps({"name": tool.name, "description": tool.description,
+                            "parameters": params}))
+    if len(_SCHEMA_CHARS) >= 1024:  # tool sets that change all the time (MCP): no growth
+        _SCHEMA_CHARS.clear()
+    _SCHEMA_CHARS[key] = (params, chars)
+    return chars
 
 
 def _fresh_from(messages: Sequence[ModelMessage]) -> int:

@@ -4,7 +4,9 @@ DESIGN §3: the files are looked up from the tab's *current* directory through i
 parents up to the repository root (a directory holding ``.git``) or ``$HOME``, and go
 into the agent's instructions outermost first, so the rules closest to the work come
 last and win. They are re-checked before every request (a few ``stat`` calls in a
-worker thread); a file is re-read only when its mtime or size changed.
+worker thread); a file is re-read only when its mtime or size changed. A turn starts
+that check at once (:meth:`RulesWatcher.prefetch`), so the thread works while
+pydantic-ai prepares the first request instead of after it asks for the instructions.
 """
 
 from __future__ import annotations
@@ -78,6 +80,8 @@ class RulesWatcher:
         self._cache: dict[Path, tuple[int, int, str]] = {}  # path -> (mtime_ns, size, text)
         self.current: ProjectRules | None = None
         self._task: asyncio.Task[ProjectRules] | None = None
+        # The check a turn started for its first request: (cwd, settings text, task).
+        self._prefetched: tuple[Path, str, asyncio.Future[ProjectRules]] | None = None
 
     def _load(self, cwd: Path, settings_text: str) -> ProjectRules:
         loaded: list[tuple[Path, str]] = []
@@ -101,13 +105,33 @@ class RulesWatcher:
                    publish: Callable[..., Any]) -> ProjectRules:
         """The rules in effect now; publishes ``instructions_changed`` when they differ
         from the last ones seen (the first time only if there are any)."""
-        rules = await asyncio.to_thread(self._load, cwd, settings_text)
+        ahead = self._prefetched
+        if ahead is not None and ahead[:2] == (cwd, settings_text):
+            self._prefetched = None
+            rules = await ahead[2]
+        else:
+            self.drop_prefetch()
+            rules = await asyncio.to_thread(self._load, cwd, settings_text)
         last = self.current
         self.current = rules
         if (last is None and not rules.empty) or (last is not None and last != rules):
             publish("instructions_changed", files=[str(p) for p in rules.files],
                     settings=rules.settings)
         return rules
+
+    def prefetch(self, cwd: Path, settings_text: str) -> None:
+        """Start the check the next :meth:`load` for ``cwd`` will use (a turn's first
+        request); :meth:`drop_prefetch` forgets it when the turn ends without asking."""
+        self.drop_prefetch()
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(None, self._load, cwd, settings_text)
+        self._prefetched = (cwd, settings_text, future)
+
+    def drop_prefetch(self) -> None:
+        ahead, self._prefetched = self._prefetched, None
+        if ahead is not None:
+            # Nobody awaits it: consume its outcome so a failure is not reported as lost.
+            ahead[2].add_done_callback(lambda f: f.cancelled() or f.exception())
 
     def refresh_soon(self, cwd: Path, settings_text: str,
                      publish: Callable[..., Any]) -> None:
@@ -122,6 +146,7 @@ class RulesWatcher:
         self._task = loop.create_task(self.load(cwd, settings_text, publish))
 
     def close(self) -> None:
+        self.drop_prefetch()
         if self._task is not None:
             self._task.cancel()
             self._task = None

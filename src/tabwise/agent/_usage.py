@@ -2,7 +2,8 @@
 
 Every model request a tab makes (turn steps, tool loops, compaction summaries) is
 metered by :class:`UsageMeter`, a capability passed to each run, and priced with
-genai-prices' public :func:`genai_prices.calc_price`. A :class:`UsageLedger` sums the
+genai-prices' public :func:`genai_prices.calc_price` (``providers/_prices.py``, by
+each kind's :class:`~tabwise.providers.ProviderSpec`). A :class:`UsageLedger` sums the
 requests per provider/model; the archive keeps the same sums, so a restored tab goes
 on counting from where it was.
 
@@ -14,7 +15,6 @@ of its requests was priced.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,61 +23,12 @@ from pydantic_ai import RunContext
 from pydantic_ai.capabilities import AbstractCapability
 from pydantic_ai.messages import ModelResponse
 from pydantic_ai.models import ModelRequestContext
-from pydantic_ai.usage import RequestUsage
 
+from ..providers._prices import load_prices, price_usd, prices_loaded
 from ..settings import ProviderSettings
 
 __all__ = ["ModelUsage", "RequestCost", "UsageLedger", "UsageMeter", "price_usd",
            "usage_summary"]
-
-log = logging.getLogger("tabwise.usage")
-
-# genai-prices' provider ids for the built-in kinds. openai-compatible servers are
-# matched by their base URL instead (a local URL matches nothing: no price), and ollama
-# runs locally, so it has none.
-PRICE_PROVIDER_IDS: dict[str, str] = {
-    "openai": "openai", "anthropic": "anthropic", "gemini": "google", "groq": "groq",
-    "mistral": "mistral", "xai": "x-ai", "deepseek": "deepseek", "openrouter": "openrouter",
-}
-
-
-# (kind, base_url, model) genai-prices has no price for: a failed lookup scans every
-# provider's patterns (~2 ms), too slow to repeat after each request of a local model.
-_UNPRICED: set[tuple[str, str | None, str]] = set()
-_prices_loaded = False
-
-
-def load_prices() -> None:
-    """Load genai-prices' data (~30 ms): call it in a thread, not on the event loop."""
-    global _prices_loaded
-    from genai_prices import data_snapshot
-
-    data_snapshot.get_snapshot()
-    _prices_loaded = True
-
-
-def price_usd(provider: ProviderSettings, model: str, usage: RequestUsage) -> float | None:
-    """The price in USD of one request, or None when genai-prices does not know it."""
-    from genai_prices import calc_price
-
-    kind = provider.kind
-    key = (kind, provider.base_url, model)
-    if key in _UNPRICED:
-        return None
-    try:
-        if kind in PRICE_PROVIDER_IDS:
-            calc = calc_price(usage, model, provider_id=PRICE_PROVIDER_IDS[kind])
-        elif kind == "openai-compatible" and provider.base_url:
-            calc = calc_price(usage, model, provider_api_url=provider.base_url)
-        else:
-            return None
-    except LookupError:
-        _UNPRICED.add(key)
-        return None
-    except Exception as exc:  # price data is informative; never fail a turn over it
-        log.warning("pricing %s/%s failed: %s", provider.name, model, exc)
-        return None
-    return float(calc.total_price)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +137,7 @@ class UsageMeter(AbstractCapability[Any]):
     async def after_model_request(self, ctx: RunContext[Any], *,
                                   request_context: ModelRequestContext,
                                   response: ModelResponse) -> ModelResponse:
-        if not _prices_loaded:
+        if not prices_loaded():
             await asyncio.to_thread(load_prices)
         usage = response.usage
         cost = price_usd(self.provider, response.model_name or self.model, usage)

@@ -6,6 +6,7 @@ import functools
 import typing
 
 from ..settings import ProviderSettings
+from ._specs import spec_for
 
 __all__ = ["DEFAULT_CONTEXT_WINDOW", "catalog_models", "context_window"]
 
@@ -13,22 +14,6 @@ __all__ = ["DEFAULT_CONTEXT_WINDOW", "catalog_models", "context_window"]
 # that compaction kicks in before a real small-window model would reject the request.
 DEFAULT_CONTEXT_WINDOW = 32_768
 
-# pydantic-ai's known-model prefixes for each provider kind.
-_KNOWN_PREFIX = {
-    "openai": "openai",
-    "anthropic": "anthropic",
-    "gemini": "google",
-    "groq": "groq",
-    "mistral": "mistral",
-    "xai": "xai",
-    "deepseek": "deepseek",
-}
-# A few useful picks where pydantic-ai keeps no list (they route many vendors' models).
-# None for ollama: its models are what the server serves (``_discovery``), not guesses.
-_EXTRA = {
-    "openai": ("gpt-4.1", "gpt-4.1-mini"),
-    "openrouter": ("openai/gpt-4.1-mini", "anthropic/claude-sonnet-4.5", "google/gemini-2.5-flash"),
-}
 
 
 @functools.cache
@@ -43,13 +28,13 @@ def _known() -> dict[str, tuple[str, ...]]:
 
 
 def catalog_models(p: ProviderSettings) -> list[str]:
-    """Models offered for ``p``: settings' ``models`` first, then the known ones."""
+    """Models offered for ``p``: settings' ``models`` first, then the known ones (the
+    spec's pydantic-ai prefix and extra picks; a local server's are discovered instead)."""
     seen: dict[str, None] = dict.fromkeys(p.models)
-    if p.kind != "openai-compatible":
-        prefix = _KNOWN_PREFIX.get(p.kind)
-        if prefix:
-            seen.update(dict.fromkeys(_known().get(prefix, ())))
-        seen.update(dict.fromkeys(_EXTRA.get(p.kind, ())))
+    spec = spec_for(p.kind)
+    if spec.known_models:
+        seen.update(dict.fromkeys(_known().get(spec.known_models, ())))
+    seen.update(dict.fromkeys(spec.extra_models))
     return list(seen)
 
 

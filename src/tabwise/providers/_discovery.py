@@ -17,16 +17,16 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from ..settings import ProviderSettings, redact_secrets, resolve_secret
+from ._specs import OLLAMA_DEFAULT, PROVIDER_SPECS, spec_for
 
 __all__ = ["DISCOVERED_KINDS", "Discovered", "DiscoveryFailed", "ModelDiscovery",
            "fetch_models", "listing_url"]
 
-DISCOVERED_KINDS = frozenset({"ollama", "openai-compatible"})
+DISCOVERED_KINDS = frozenset(k for k, s in PROVIDER_SPECS.items() if s.discovery)
 TTL = 60.0
 FAILED_TTL = 10.0
 CONNECT_TIMEOUT = 1.0
 READ_TIMEOUT = 3.0
-OLLAMA_DEFAULT = "http://localhost:11434"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,10 +43,11 @@ class Discovered:
 
 def listing_url(p: ProviderSettings) -> str | None:
     """Where ``p``'s server lists its models, or None when it is not asked."""
-    if p.kind == "ollama":
+    how = spec_for(p.kind).discovery
+    if how == "ollama":
         base = (p.base_url or OLLAMA_DEFAULT).rstrip("/").removesuffix("/v1")
         return base + "/api/tags"
-    if p.kind == "openai-compatible" and p.base_url:
+    if how == "openai" and p.base_url:
         return p.base_url.rstrip("/") + "/models"
     return None
 
@@ -72,8 +73,9 @@ class DiscoveryFailed(Exception):
     """A server's model list could not be had; ``str()`` says why, for ``reason``."""
 
 
-def fetch_models(url: str, kind: str, key: str | None) -> tuple[str, ...]:
-    """GET the listing (blocking: runs in a worker thread); raises
+def fetch_models(url: str, how: str, key: str | None) -> tuple[str, ...]:
+    """GET the listing (blocking: runs in a worker thread), read in the ``how`` format
+    of :attr:`ProviderSpec.discovery <tabwise.providers.ProviderSpec.discovery>`; raises
     :class:`DiscoveryFailed` with a sentence a user can act on."""
     import httpx
 
@@ -93,8 +95,8 @@ def fetch_models(url: str, kind: str, key: str | None) -> tuple[str, ...]:
                            f"{urlsplit(url).path}")
     try:
         data: Any = response.json()
-        items = data["models"] if kind == "ollama" else data["data"]
-        names = [str(m["name"] if kind == "ollama" else m["id"]) for m in items]
+        items = data["models"] if how == "ollama" else data["data"]
+        names = [str(m["name"] if how == "ollama" else m["id"]) for m in items]
     except (ValueError, KeyError, TypeError) as exc:
         raise DiscoveryFailed(f"{where} sent a model list tabwise cannot read") from exc
     return tuple(dict.fromkeys(n for n in names if n))
@@ -145,7 +147,8 @@ class ModelDiscovery:
     async def _run(self, url: str, p: ProviderSettings) -> Discovered:
         key = resolve_secret(p.api_key)
         try:
-            models = await asyncio.to_thread(self._fetch, url, p.kind, key)
+            how = spec_for(p.kind).discovery or ""
+            models = await asyncio.to_thread(self._fetch, url, how, key)
             result = Discovered(models, None, time.monotonic())
         except DiscoveryFailed as exc:
             result = Discovered((), redact_secrets(str(exc)), time.monotonic())

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from ._mcp import McpServerSettings
 
+from ..providers._specs import PROVIDER_SPECS
+
 __all__ = [
     "BUILTIN_PROVIDERS",
     "DEFAULT_KEY_VARS",
@@ -35,34 +37,13 @@ __all__ = [
     "secret_var",
 ]
 
-BUILTIN_PROVIDERS: tuple[str, ...] = (
-    "openai",
-    "anthropic",
-    "gemini",
-    "ollama",
-    "openrouter",
-    "groq",
-    "mistral",
-    "xai",
-    "deepseek",
-)
-KINDS: tuple[str, ...] = (*BUILTIN_PROVIDERS, "openai-compatible")
+# The vocabulary of provider kinds comes from one place: ``providers/_specs.py``.
+BUILTIN_PROVIDERS: tuple[str, ...] = tuple(k for k, s in PROVIDER_SPECS.items() if s.builtin)
+KINDS: tuple[str, ...] = tuple(PROVIDER_SPECS)
 
 # The environment variable each built-in provider reads when settings name no key.
 DEFAULT_KEY_VARS: Mapping[str, str | None] = MappingProxyType(
-    {
-        "openai": "OPENAI_API_KEY",
-        "anthropic": "ANTHROPIC_API_KEY",
-        "gemini": "GEMINI_API_KEY",
-        "ollama": None,
-        "openrouter": "OPENROUTER_API_KEY",
-        "groq": "GROQ_API_KEY",
-        "mistral": "MISTRAL_API_KEY",
-        "xai": "XAI_API_KEY",
-        "deepseek": "DEEPSEEK_API_KEY",
-        "openai-compatible": None,
-    }
-)
+    {k: s.key_var for k, s in PROVIDER_SPECS.items()})
 
 # The agent's built-in tools (agent._policy.TOOL_NAMES; a test keeps the two equal).
 # Settings cannot import the agent, which depends on settings.
@@ -133,7 +114,8 @@ class ProviderSettings:
     @property
     def needs_key(self) -> bool:
         # Local servers (ollama, custom openai-compatible) work without a key.
-        return self.kind not in ("ollama", "openai-compatible")
+        spec = PROVIDER_SPECS.get(self.kind)
+        return spec.needs_key if spec else True
 
     def redacted(self) -> dict[str, Any]:
         """A JSON-safe view with the key shown only as its variable name."""

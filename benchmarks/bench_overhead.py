@@ -1,0 +1,303 @@
+"""P13: where a whole turn's time goes, layer by layer, against the raw SDK (issue #13).
+
+One scripted text answer (no tool call) is read to its end by each layer in turn, in
+the same run, on the same fake server, interleaved round by round so drift hits all
+alike:
+
+- ``raw``: ``AsyncOpenAI.chat.completions.create(stream=True)``;
+- ``bare``: a bare pydantic-ai ``Agent`` with tabwise's six tool definitions (the same
+  functions, so the same schemas), the tab's own model object, events drained;
+- ``agent``: tabwise's shared ``AGENT`` (instructions function, deferred-approval
+  capability) with a real tab's ``TurnDeps``, events drained, no per-turn capabilities;
+- ``+guard``: plus the tab's ``ContextGuard``; ``+meter``: plus its ``UsageMeter``;
+- ``bridge``: ``send_ai_prompt`` in process (the bridge, its event handler, the bus)
+  timed by a subscriber to ``completed``;
+- ``serve``: the same over ``tabwise serve``, from sending the request to holding both
+  the reply and the ``completed`` event on one WebSocket.
+
+Each layer runs with a short (4-chunk) and a long (60-chunk) answer; the difference
+gives its cost per chunk and the rest its cost per request, and each layer's figures
+minus the layer below it are what that layer adds. On a busy machine those differences
+drown in noise, so the ``bridge`` and ``serve`` turns also time tabwise's own hooks
+directly (wall time inside each, awaits included: what the turn waits for): the
+instructions (``RulesWatcher.load``), the context guard, the usage meter, every event
+published on the bus and every frame the server encodes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections import defaultdict
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ._ai import (
+    CHUNK,
+    TERMINAL,
+    Part,
+    RpcClient,
+    long_text,
+    main_cli,
+    median,
+    now,
+    openai_client,
+    raw_stream,
+    run_parts,
+    session,
+    tw_turn,
+)
+from ._fake import FakeServer, Reply
+from ._rows import Row, row
+
+if TYPE_CHECKING:
+    from tabwise.commands import Tabwise
+
+IDS = ("P13",)
+SHORT, LONG = 4, 60
+LAYERS = ("raw", "bare", "agent", "+guard", "+meter", "bridge", "serve")
+MODEL = "p13"
+
+Turn = Callable[[], Awaitable[float]]  # one whole turn; returns its seconds
+
+
+async def _drain(ctx: Any, events: AsyncIterable[Any]) -> None:
+    async for _ in events:
+        pass
+
+
+def bare_agent() -> Any:
+    """A bare pydantic-ai Agent with tabwise's tool definitions and nothing else."""
+    from pydantic_ai import Agent, Tool
+
+    from tabwise.agent import _tools
+
+    funcs = [_tools.read_file, _tools.list_directory, _tools.search_files,
+             _tools.write_file, _tools.edit_file, _tools.run_command]
+    return Agent(None, deps_type=_tools.TurnDeps, defer_model_check=True,
+                 tools=[Tool(f, takes_ctx=True) for f in funcs])
+
+
+class HookClock:
+    """Wall time spent inside some of tabwise's own functions while ``on``."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.seconds: dict[str, float] = defaultdict(float)
+        self.calls: dict[str, int] = defaultdict(int)
+
+    def timed(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        if asyncio.iscoroutinefunction(fn):
+            @functools.wraps(fn)
+            async def timed_async(*args: Any, **kwargs: Any) -> Any:
+                if not self.on:
+                    return await fn(*args, **kwargs)
+                t0 = now()
+                try:
+                    return await fn(*args, **kwargs)
+                finally:
+                    self.seconds[name] += now() - t0
+                    self.calls[name] += 1
+            return timed_async
+
+        @functools.wraps(fn)
+        def timed_sync(*args: Any, **kwargs: Any) -> Any:
+            if not self.on:
+                return fn(*args, **kwargs)
+            t0 = now()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.seconds[name] += now() - t0
+                self.calls[name] += 1
+        return timed_sync
+
+    @contextmanager
+    def patched(self, targets: list[tuple[object, str, str]]) -> Iterator[None]:
+        """Wrap ``getattr(owner, attr)`` as ``name`` for each target; restore after."""
+        saved = [(owner, attr, owner.__dict__.get(attr, _MISSING) if isinstance(owner, type)
+                  else vars(owner).get(attr, _MISSING)) for owner, attr, _ in targets]
+        try:
+            for owner, attr, name in targets:
+                setattr(owner, attr, self.timed(name, getattr(owner, attr)))
+            yield
+        finally:
+            for owner, attr, old in saved:
+                if old is _MISSING:
+                    delattr(owner, attr)
+                else:
+                    setattr(owner, attr, old)
+
+
+_MISSING = object()
+
+
+async def ws_whole_turn(rpc: RpcClient, sid: str, sub: str) -> float:
+    """Seconds from sending ``send_ai_prompt`` to holding its reply and ``completed``."""
+    t0 = now()
+    call = asyncio.create_task(rpc.call("send_ai_prompt", {"session_id": sid,
+                                                           "prompt": "hi"}))
+    while True:
+        _, msg = await rpc.notes.get()
+        ev = msg["params"]
+        if msg["method"] == "ai_event" and ev.get("subscription") == sub \
+                and ev["type"] in TERMINAL:
+            if ev["type"] != "completed":
+                raise RuntimeError(f"P13: the turn ended with {ev['type']}: {ev}")
+            break
+    await call
+    return now() - t0
+
+
+async def p13(core: Tabwise, fake: FakeServer, workdir: Path, quick: bool) -> list[Row]:
+    from tabwise.agent._tools import AGENT, TurnDeps
+    from tabwise.server import start_server
+
+    rounds = 12 if quick else 60
+    sid = await session(core, workdir, "local1", MODEL)
+    bridge = core.ai.bridges[sid]
+    built = bridge.built
+    client = openai_client(fake)
+    bare = bare_agent()
+    server = await start_server(core, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    rpc = await RpcClient.connect(port, core.paths.token_file.read_text().strip())
+    sub = (await rpc.call("subscribe_events", {"session_id": sid}))["subscription"]
+
+    async def timed(make: Callable[[], Awaitable[Any]]) -> float:
+        t0 = now()
+        await make()
+        return now() - t0
+
+    def agent_run(*caps: Callable[[], Any]) -> Turn:
+        async def turn() -> float:
+            deps = TurnDeps(bridge)
+            return await timed(lambda: AGENT.run(
+                "hi", model=built.model, message_history=[], deps=deps,
+                model_settings=built.settings, event_stream_handler=_drain,
+                capabilities=[c() for c in caps]))
+        return turn
+
+    clock = HookClock()
+    turns_timed = 0
+    chunks_timed = 0
+
+    def measured(make: Callable[[], Awaitable[float]]) -> Turn:
+        async def turn() -> float:
+            nonlocal turns_timed, chunks_timed
+            clock.on = True
+            try:
+                took = await make()
+            finally:
+                clock.on = False
+            turns_timed += 1
+            chunks_timed += size
+            return took
+        return turn
+
+    async def in_process() -> float:
+        t = await tw_turn(core, sid)
+        bridge.clear()
+        return t.total
+
+    async def over_serve() -> float:
+        t = await ws_whole_turn(rpc, sid, sub)
+        bridge.clear()
+        return t
+
+    turns: dict[str, Turn] = {
+        "raw": lambda: timed(lambda: raw_stream(client, MODEL)),
+        "bare": lambda: timed(lambda: bare.run("hi", model=built.model, deps=TurnDeps(bridge),
+                                               model_settings=built.settings,
+                                               event_stream_handler=_drain)),
+        "agent": agent_run(),
+        "+guard": agent_run(lambda: bridge._guard(built)),
+        "+meter": agent_run(lambda: bridge._guard(built), lambda: bridge.meter(built)),
+        "bridge": measured(in_process),
+        "serve": measured(over_serve),
+    }
+    times: dict[tuple[str, int], list[float]] = {(k, n): [] for k in LAYERS
+                                                  for n in (SHORT, LONG)}
+    from tabwise.agent import ContextGuard
+    from tabwise.agent._usage import UsageMeter
+    from tabwise.server._rpc import RpcConnection
+
+    targets: list[tuple[object, str, str]] = [
+        (bridge.rules, "load", "instructions"), (ContextGuard, "before_model_request", "guard"),
+        (ContextGuard, "after_model_request", "guard"),
+        (UsageMeter, "after_model_request", "meter"), (core.bus, "publish", "publish"),
+        (RpcConnection, "_send", "encode")]
+    size = SHORT
+    try:
+        with clock.patched(targets):
+            for r in range(rounds + 3):  # the first 3 rounds warm every layer up
+                if r == 3:
+                    clock.seconds.clear()
+                    clock.calls.clear()
+                    turns_timed = chunks_timed = 0
+                for size in (SHORT, LONG):
+                    for name in LAYERS:
+                        fake.script(MODEL, Reply(text=long_text(size), chunk_size=CHUNK))
+                        took = await turns[name]()
+                        if r >= 3:
+                            times[(name, size)].append(took)
+    finally:
+        await rpc.close()
+        server.close()
+        await server.wait_closed()
+    rows = rows_for({k: median(v) for k, v in times.items()})
+    # Hooks per request (one request per turn here) and publishing per chunk.
+    per_turn = {k: v / turns_timed * 1e6 for k, v in clock.seconds.items()}
+    events = clock.calls.get("publish", 0)
+    rows.append(row("P13.hooks", "tabwise's own hooks per request: instructions "
+                    f"{per_turn.get('instructions', 0):.0f} µs, guard "
+                    f"{per_turn.get('guard', 0):.0f} µs, meter {per_turn.get('meter', 0):.0f} µs",
+                    round(sum(per_turn.get(k, 0) for k in ("instructions", "guard", "meter"))),
+                    "µs/req", "", None))
+    pub = clock.seconds.get("publish", 0.0) / chunks_timed * 1e6
+    # Frames are encoded on serve turns only: half the timed turns and chunks.
+    enc = clock.seconds.get("encode", 0.0) / (chunks_timed / 2) * 1e6
+    rows.append(row("P13.hooks", f"per chunk: bus publish ({events / turns_timed:.0f} events a "
+                    f"turn); JSON frames over serve {enc:.1f} µs/chunk", round(pub, 1),
+                    "µs/chunk", "", None))
+    return rows
+
+
+def rows_for(t: dict[tuple[str, int], float]) -> list[Row]:
+    """The target rows and the per-layer decomposition (µs per request, per chunk)."""
+    raw, bare, serve = t[("raw", LONG)], t[("bare", LONG)], t[("serve", LONG)]
+    rows = [
+        row("P13", f"whole turn over tabwise serve, {LONG}-chunk answer, vs raw SDK",
+            serve * 1e3, "ms", "≤ 1.5× raw", serve <= 1.5 * raw, baseline=raw * 1e3,
+            ratio=serve / raw),
+        row("P13", "whole turn over tabwise serve vs a bare pydantic-ai Agent (same tools)",
+            serve * 1e3, "ms", "≤ 1.1× bare", serve <= 1.1 * bare, baseline=bare * 1e3,
+            ratio=serve / bare),
+    ]
+    below: tuple[str, float, float] | None = None
+    for name in LAYERS:
+        short, long = t[(name, SHORT)], t[(name, LONG)]
+        per_chunk = (long - short) / (LONG - SHORT)
+        per_request = short - SHORT * per_chunk
+        what = f"{name}: whole turn ({short * 1e3:.1f} ms at {SHORT} chunks)"
+        if below is None:
+            what += f"; {per_request * 1e6:,.0f} µs/request + {per_chunk * 1e6:.1f} µs/chunk"
+        else:
+            what += (f"; adds {(per_request - below[1]) * 1e6:,.0f} µs/request + "
+                     f"{(per_chunk - below[2]) * 1e6:.1f} µs/chunk to {below[0]}")
+        rows.append(row(f"P13.{name}", what, long * 1e3, "ms", "", None))
+        below = (name, per_request, per_chunk)
+    return rows
+
+
+PARTS: dict[str, Part] = {"P13": p13}
+
+
+def run(quick: bool, only: set[str] | None = None) -> list[Row]:
+    return run_parts(PARTS, quick, only)
+
+
+if __name__ == "__main__":
+    main_cli(PARTS)

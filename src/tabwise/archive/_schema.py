@@ -23,6 +23,7 @@ import pydantic
 from ..errors import ArchiveError
 from ._codec import first_prompt, load_messages
 from ._errors import ArchiveTooNew, ArchiveUnreadable
+from ._fork import add_forked_from
 
 __all__ = ["CURRENT_VERSION", "MIGRATIONS", "connect", "prepare_database"]
 
@@ -158,7 +159,10 @@ def _add_usage_and_pending(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v0_to_v1, _add_usage_and_pending]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _v0_to_v1, _add_usage_and_pending,
+    add_forked_from,  # which session a fork came from (_fork.py)
+]
 CURRENT_VERSION = len(MIGRATIONS)
 
 

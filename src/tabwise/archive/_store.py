@@ -26,6 +26,7 @@ from ._extra import (
     read_usage,
     read_usage_all,
 )
+from ._fork import ForkSession, read_forked_from, read_forks
 from ._ops import (
     AddAudit,
     AppendMessages,
@@ -172,6 +173,12 @@ class Archive:
         """Forget the session's waiting turn (answered or cancelled)."""
         self._put(DropPending(session_id))
 
+    async def fork_session(self, op: ForkSession) -> None:
+        """Copy a session's live context into a new session (one ``INSERT … SELECT``);
+        returns once it is committed. Raises :class:`~tabwise.errors.ArchiveError`."""
+        self._put(op)
+        await self.flush()
+
     async def flush(self) -> None:
         """Wait until everything queued so far is committed.
 
@@ -266,6 +273,14 @@ class Archive:
                 f"The saved approval request of session {session_id!r} is not valid "
                 f"({exc.error_count()} errors); it cannot be continued."
             ) from exc
+
+    async def load_forks(self) -> dict[str, str]:
+        """``{fork id: source id}`` for every fork in the archive."""
+        return await self._read(self._reader.run, read_forks)
+
+    async def load_forked_from(self, session_id: str) -> str | None:
+        """The session a session was forked from, or None."""
+        return await self._read(self._reader.run, read_forked_from, session_id)
 
     async def load_audit(self, session_id: str) -> list[AuditRecord]:
         """The approval decisions of a session, oldest first."""

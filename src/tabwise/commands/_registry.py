@@ -29,6 +29,7 @@ COMMANDS: tuple[str, ...] = (
     "get_context_usage", "compact_context", "get_default_ai_config", "list_providers",
     "get_session_usage",
     "get_settings", "reload_settings",
+    "fork_session", "compare_prompt",
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,6 @@ from tabwise.tui.screens import ModelPicker
 from tabwise.tui.screens._compare import CompareScreen, CompareSetup
 from tabwise.tui.screens._fork_actions import fork_point
 from tabwise.tui.widgets import ApprovalCard, Notice
-from tabwise.tui.widgets._compare_column import CompareColumn
 
 from fake_llm import FakeLLM, Reply, ToolCall
 
@@ -130,8 +130,10 @@ async def test_compare_streams_columns_then_keeps_one_in_this_tab(
         await until(lambda: compare.done and asks.state == "idle", what="m2 answered")
         await until(lambda: ok.spend is not None and ok.spend["requests"] == 1)
         await pilot.press("m")
-        await until(lambda: list(workdir.glob("tabwise-compare-*.md")), what="export")
-        md = next(workdir.glob("tabwise-compare-*.md")).read_text()
+        found: list[Path] = []
+        await until(lambda: found.extend(workdir.glob("tabwise-compare-*.md")) or found,
+                    what="export")
+        md = await asyncio.to_thread(found[0].read_text)
         assert md.index("## Prompt") < md.index("> pick one") < md.index("local1 · m1")
         assert "m1 says hi" in md and "**Failed:**" in md and "local2 · m2" in md
         assert "1 request(s)" in md

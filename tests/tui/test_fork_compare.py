@@ -211,3 +211,42 @@ async def test_the_palette_offers_fork_and_compare(make_app: AppFactory,
         assert app.screen is setup
         await pilot.press("escape")
         await until(lambda: not isinstance(app.screen, CompareSetup))
+
+
+async def test_sessions_browser_shows_forks_as_a_tree_after_a_restart(
+        make_app: AppFactory, home: Path, workdir: Path) -> None:
+    from textual.widgets import OptionList
+
+    from tabwise.commands import Tabwise
+    from tabwise.tui.screens import SessionsBrowser
+
+    core = await Tabwise.start(home)
+    src = (await core.create_session(str(workdir), name="root tab", terminal=False))
+    await core.send_ai_prompt(src["session_id"], "hello")
+    f1 = await core.fork_session(src["session_id"], {"provider": "local2", "model": "m2"},
+                                 name="fork one")
+    f2 = await core.fork_session(f1["session_id"], name="fork two")
+    for sid in (src["session_id"], f1["session_id"], f2["session_id"]):
+        await core.close_session(sid)
+    await core.stop()
+    app = make_app(home)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app)
+        await palette(pilot, app, "sessions browser")
+        browser = await modal(app, SessionsBrowser)
+        ol = browser.query_one(OptionList)
+        ids = [ol.get_option_at_index(i).id for i in range(ol.option_count)]
+        want = [src["session_id"], f1["session_id"], f2["session_id"]]
+        assert [i for i in ids if i in want] == want
+        texts = [str(ol.get_option_at_index(ids.index(s)).prompt) for s in want]
+        assert "└" not in texts[0] and "└ fork one" in texts[1] and "└ fork two" in texts[2]
+        assert texts[2].index("└") > texts[1].index("└")  # deeper
+        # Reopening the fork restores it as a tab on its own model, still a fork.
+        ol.highlighted = ids.index(f1["session_id"])
+        await pilot.press("enter")
+        screen = main_screen(app)
+        await until(lambda: f1["session_id"] in screen.views)
+        assert screen.views[f1["session_id"]].ai_config == {"provider": "local2",
+                                                              "model": "m2"}
+        assert app.core.sessions[f1["session_id"]].forked_from == src["session_id"]
+        assert answers(screen.views[f1["session_id"]]) == ["echo: hello"]

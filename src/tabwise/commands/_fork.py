@@ -35,7 +35,8 @@ if TYPE_CHECKING:
     from ..archive import Archive
     from ..providers import ProviderRegistry
 
-__all__ = ["MAX_COMPARE", "MIN_COMPARE", "ForkCommands", "cut_at_turn", "turn_starts"]
+__all__ = ["MAX_COMPARE", "MIN_COMPARE", "ForkCommands", "cut_at_turn", "fork_tree",
+           "turn_starts"]
 
 log = logging.getLogger("tabwise")
 
@@ -58,6 +59,28 @@ def cut_at_turn(messages: Sequence[ModelMessage], count: int) -> int:
     if count >= len(messages):
         return len(messages)
     return max((i for i in turn_starts(messages) if i <= count), default=0)
+
+
+def fork_tree(infos: Sequence[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
+    """``infos`` (SessionInfo dicts) as a tree: each fork right under its source, with
+    its depth; the order among siblings is kept. A fork whose source is not among
+    ``infos`` is a root."""
+    ids = {i["session_id"] for i in infos}
+    children: dict[str | None, list[dict[str, Any]]] = {}
+    for info in infos:
+        parent = info.get("forked_from")
+        children.setdefault(parent if parent in ids else None, []).append(info)
+    out: list[tuple[int, dict[str, Any]]] = []
+    stack = [(0, i) for i in reversed(children.get(None, []))]
+    seen: set[str] = set()
+    while stack:
+        depth, info = stack.pop()
+        if info["session_id"] in seen:  # a cycle cannot happen, but never loop
+            continue
+        seen.add(info["session_id"])
+        out.append((depth, info))
+        stack += [(depth + 1, c) for c in reversed(children.get(info["session_id"], []))]
+    return out
 
 
 def _config(value: Any) -> dict[str, str]:

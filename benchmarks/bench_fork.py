@@ -13,6 +13,9 @@
 - P16.2c the same at 100 chunks/s per stream (40 × 10 ms): four such streams make the
   CPU the limit (pydantic-ai's per-chunk work, see #6), so this row shows what sharing
   two cores costs rather than any waiting between tabs.
+- P16.2d/e P16.2 again with the fake LLM in its own process: in-process, the fake's
+  thread shares the GIL with the four streams it serves, and its waits show up in
+  tabwise's figures; a remote provider shares nothing.
 - P16.2b the whole ``compare_prompt`` call (four forks, then the answers) against one
   fork plus its prompt.
 """
@@ -29,6 +32,7 @@ from pydantic_ai.messages import ModelRequest, ModelResponse, TextPart, UserProm
 from tabwise.commands import Tabwise
 
 from ._fake import FakeServer, Reply, bench_home
+from ._fake_process import FakeProcess
 from ._rows import Row, row
 
 IDS = ("P16",)
@@ -75,19 +79,31 @@ async def _fork_times(fake: FakeServer, rounds: int, terminal: bool) -> tuple[
             await core.stop()
 
 
-async def _compare_times(fake: FakeServer, rounds: int, chunks: int, delay: float) -> tuple[
+async def _compare_times(fake: FakeServer | FakeProcess, rounds: int, chunks: int,
+                         delay: float) -> tuple[
         list[float], list[float], list[float], list[float], list[float]]:
     configs = [{"provider": p, "model": m}
                for p, m in (("local1", "m1"), ("local2", "m2"))] * 2
 
+    # An in-thread fake is scripted; one in its own process echoes the prompt, which is
+    # made as long as the scripted answer.
+    scripted = isinstance(fake, FakeServer)
+    prompt = "which? " + "y" * (8 * chunks - 13)
+
     def _reply() -> Reply:
         return Reply(text="x" * (8 * chunks), chunk_size=8, chunk_delay=delay)
+
+    def script(model: str, n: int) -> None:
+        if isinstance(fake, FakeServer):
+            fake.script(model, *(_reply() for _ in range(n)))
 
     with bench_home(fake.base_url) as home:
         core = await Tabwise.start(home)
         try:
             work = home.parent / "work"
             sid = (await core.create_session(str(work), terminal=False))["session_id"]
+            if scripted:
+                fake.script("m1", Reply(text="ok"))
             await core.send_ai_prompt(sid, "some context")
             sub = core.subscribe()
             alone, alone_wall, worst, mean, wall = [], [], [], [], []
@@ -100,17 +116,17 @@ async def _compare_times(fake: FakeServer, rounds: int, chunks: int, delay: floa
                 return out
 
             for _ in range(rounds):
-                fake.script("m1", _reply())
+                script("m1", 1)
                 t = time.perf_counter()
                 f = await core.fork_session(sid, configs[0], terminal=False)
-                await core.send_ai_prompt(f["session_id"], "which?")
+                await core.send_ai_prompt(f["session_id"], prompt)
                 alone_wall.append((time.perf_counter() - t) * 1000)
                 alone.append(durations()[f["session_id"]])
                 await core.close_session(f["session_id"])
-                fake.script("m1", _reply(), _reply())
-                fake.script("m2", _reply(), _reply())
+                script("m1", 2)
+                script("m2", 2)
                 t = time.perf_counter()
-                results = await core.compare_prompt(sid, "which?", configs)
+                results = await core.compare_prompt(sid, prompt, configs)
                 wall.append((time.perf_counter() - t) * 1000)
                 assert all(r["error"] is None for r in results), results
                 got = durations()
@@ -132,12 +148,16 @@ async def _main(quick: bool) -> list[Row]:
         alone, worst, mean, alone_wall, wall = await _compare_times(
             fake, 3 if quick else 10, CHUNKS, CHUNK_DELAY)
         s_alone, s_worst, _, _, _ = await _compare_times(fake, 3 if quick else 10, *STRESS)
+    with FakeProcess(CHUNK_DELAY) as apart:
+        p_alone, p_worst, p_mean, _, _ = await _compare_times(
+            apart, 3 if quick else 10, CHUNKS, CHUNK_DELAY)
     med = statistics.median
     f, r = med(fork), med(restore)
     fb, rb = med(fork_bare), med(restore_bare)
     a, w, m = med(alone), med(worst), med(mean)
     aw, cw = med(alone_wall), med(wall)
     sa, sw = med(s_alone), med(s_worst)
+    pa, pw, pm = med(p_alone), med(p_worst), med(p_mean)
     return [
         row("P16.1", f"fork_session of a {MESSAGES}-message tab, own shell, durable "
                      "(median; baseline: restore of the same tab)", round(f, 2), "ms",
@@ -153,6 +173,11 @@ async def _main(quick: bool) -> list[Row]:
         row("P16.2b", "4-way compare_prompt call, forks included (baseline: one fork + "
                       "its prompt)", round(cw, 1), "ms", "", None, round(aw, 1),
             cw / aw if aw else None),
+        row("P16.2d", "P16.2 with the fake LLM in a process of its own (no shared GIL), "
+                      "slowest column", round(pw, 1), "ms", "", None, round(pa, 1),
+            pw / pa if pa else None),
+        row("P16.2e", "P16.2d's columns' mean", round(pm, 1), "ms", "", None, round(pa, 1),
+            pm / pa if pa else None),
         row("P16.2c", f"the same with {STRESS[0]} chunks × {STRESS[1] * 1000:.0f} ms (CPU-bound "
                       "stress: 4 × 100 chunks/s on a shared machine)", round(sw, 1), "ms", "",
             None, round(sa, 1), sw / sa if sa else None),

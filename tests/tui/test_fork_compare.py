@@ -250,3 +250,24 @@ async def test_sessions_browser_shows_forks_as_a_tree_after_a_restart(
                                                               "model": "m2"}
         assert app.core.sessions[f1["session_id"]].forked_from == src["session_id"]
         assert answers(screen.views[f1["session_id"]]) == ["echo: hello"]
+
+
+async def test_fork_from_a_prompt_by_keyboard(make_app: AppFactory, home: Path) -> None:
+    from tabwise.tui.screens._fork_from import ForkFromPrompt
+
+    app = make_app(home)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await ready(app)
+        view = active_view(app)
+        for text in ("alpha", "beta"):
+            await send(pilot, view, text)
+            await until(lambda t=text: answers(view)[-1:] == [f"echo: {t}"]
+                        and view.state == "idle")
+        await palette(pilot, app, "fork from a prompt")
+        await modal(app, ForkFromPrompt)
+        await pilot.press("down", "enter")  # newest first: the second row is "alpha"
+        await pick_model(pilot, app, "local2/m2")
+        await until(lambda: len(screen.order) == 2)
+        fork = active_view(app)
+        assert await app.core.get_ai_conversation_length(fork.session_id) == 0
+        assert fork.panel.prompt.text == "alpha"

@@ -19,6 +19,7 @@ from ...events import Event
 from ..widgets import Notice, SessionView
 from ..widgets._timeline import split_terminal_context
 from ._compare import CompareResult, CompareScreen, CompareSetup
+from ._fork_from import ForkFromPrompt
 from ._model_picker import ModelChoice, ModelPicker
 
 if TYPE_CHECKING:
@@ -93,6 +94,21 @@ class ForkActions:
         conversation on the picked model."""
         if self.active_view is not None:
             await self._pick_then_fork(self.active_view, None)
+
+    async def action_fork_from_prompt(self) -> None:
+        """Palette "Fork from a prompt…": pick one of the tab's prompts, then a model."""
+        view = self.active_view
+        bridge = self.core.ai.bridges.get(view.session_id) if view else None
+        if view is None or bridge is None:
+            return
+        history = list(bridge.history)
+        prompts = [(i, _prompt_of(history[i])) for i in turn_starts(history)]
+
+        async def picked(count: int | None) -> None:
+            if count is not None:
+                await self._pick_then_fork(view, count, _prompt_of(history[count]))
+
+        self.app.push_screen(ForkFromPrompt(prompts), picked)
 
     async def on_notice_fork_requested(self, message: Notice.ForkRequested) -> None:
         """A click on a prompt: fork the conversation from just before it."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -51,5 +52,24 @@ async def test_fork_copies_the_live_context_of_a_compacted_session(db_path: Path
         assert dump_messages(await arc.load_context("a")) == dump_messages(context)
         src = await arc.get_session("a")
         assert src is not None and src.message_count == 12
+    finally:
+        await arc.close()
+
+
+async def test_a_version_2_archive_gains_forked_from(db_path: Path) -> None:
+    arc = await Archive.open(db_path)
+    arc.create_session(session_row("a"))
+    arc.append_messages("a", turn(0, "a"))
+    await arc.close()
+    with sqlite3.connect(db_path) as conn:  # back to the layout before schema step 3
+        conn.execute("ALTER TABLE sessions DROP COLUMN forked_from")
+        conn.execute("PRAGMA user_version = 2")
+    arc = await Archive.open(db_path)
+    try:
+        assert await asyncio.to_thread(Path(f"{db_path}.bak-v2").exists)
+        assert await arc.load_forks() == {}
+        assert len(await arc.load_context("a")) == 4
+        await arc.fork_session(fork_op("a", "f", 4))
+        assert await arc.load_forked_from("f") == "a"
     finally:
         await arc.close()

@@ -9,7 +9,7 @@ from pathlib import Path
 from archive_helpers import session_row, turn
 
 from tabwise.agent import AuditRecord
-from tabwise.archive import Archive, ForkSession
+from tabwise.archive import CURRENT_VERSION, Archive, ForkSession
 from tabwise.archive._codec import dump_messages
 
 
@@ -56,17 +56,19 @@ async def test_fork_copies_the_live_context_of_a_compacted_session(db_path: Path
         await arc.close()
 
 
-async def test_a_version_2_archive_gains_forked_from(db_path: Path) -> None:
+async def test_an_archive_from_before_forks_gains_forked_from(db_path: Path) -> None:
+    # The fork step is the last one: one version back is the layout without it.
+    before = CURRENT_VERSION - 1
     arc = await Archive.open(db_path)
     arc.create_session(session_row("a"))
     arc.append_messages("a", turn(0, "a"))
     await arc.close()
     with sqlite3.connect(db_path) as conn:  # back to the layout before schema step 3
         conn.execute("ALTER TABLE sessions DROP COLUMN forked_from")
-        conn.execute("PRAGMA user_version = 2")
+        conn.execute(f"PRAGMA user_version = {before}")
     arc = await Archive.open(db_path)
     try:
-        assert await asyncio.to_thread(Path(f"{db_path}.bak-v2").exists)
+        assert await asyncio.to_thread(Path(f"{db_path}.bak-v{before}").exists)
         assert await arc.load_forks() == {}
         assert len(await arc.load_context("a")) == 4
         await arc.fork_session(fork_op("a", "f", 4))

@@ -86,18 +86,23 @@ async def _sessions(args: argparse.Namespace) -> int:
                 return 0
             if not rows:
                 print("no sessions")
-            for r in rows:
+            from .commands._fork import fork_tree
+
+            for depth, r in fork_tree(rows):  # forks indented under their source
                 cfg = r["ai_config"] or {}
                 state = "closed" if r["closed"] else "open"
                 model = f"{cfg.get('provider')}/{cfg.get('model')}" if cfg else "-"
+                fork = f"  (fork of {r['forked_from'][:12]})" if r.get("forked_from") else ""
                 print(f"{r['session_id'][:12]}  {state:6}  {_when(r['updated_at'])}  "
-                      f"{model:32}  {_spend(r.get('usage')):>22}  {r['name']}")
+                      f"{model:32}  {_spend(r.get('usage')):>22}  "
+                      f"{'  ' * depth}{'└ ' if depth else ''}{r['name']}{fork}")
             return 0
         sid = await core.archive.resolve_prefix(args.id)
         if args.action == "show":
             row = await core.archive.get_session(sid)
             assert row is not None
             info: dict[str, Any] = core._row_info(row)
+            info["forked_from"] = await core.archive.load_forked_from(sid)
             for k, v in info.items():
                 print(f"{k}: {v}")
             usage = await core.get_session_usage(sid)

@@ -5,6 +5,7 @@ on the disk; reads run in worker threads on their own WAL connection.
 """
 
 from ._errors import AmbiguousSessionPrefix, ArchiveTooNew, ArchiveUnreadable, UnknownSessionPrefix
+from ._fork import ForkSession
 from ._rows import SessionRow, TerminalSnapshot
 from ._schema import CURRENT_VERSION
 from ._store import Archive
@@ -15,6 +16,7 @@ __all__ = [
     "Archive",
     "ArchiveTooNew",
     "ArchiveUnreadable",
+    "ForkSession",
     "SessionRow",
     "TerminalSnapshot",
     "UnknownSessionPrefix",

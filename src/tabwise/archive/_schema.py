@@ -26,6 +26,7 @@ from ..errors import ArchiveError
 from ..settings import make_private
 from ._codec import first_prompt, load_messages
 from ._errors import ArchiveTooNew, ArchiveUnreadable
+from ._fork import add_forked_from
 
 __all__ = ["CURRENT_VERSION", "MIGRATIONS", "connect", "prepare_database"]
 
@@ -183,7 +184,9 @@ def _add_terminal_snapshots(conn: sqlite3.Connection) -> None:
 
 # Steps are additive (new tables only); their order is the order they landed in.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
-    _v0_to_v1, _add_usage_and_pending, _add_terminal_snapshots]
+    _v0_to_v1, _add_usage_and_pending, _add_terminal_snapshots,
+    add_forked_from,  # which session a fork came from (_fork.py)
+]
 CURRENT_VERSION = len(MIGRATIONS)
 
 

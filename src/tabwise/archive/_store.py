@@ -26,6 +26,7 @@ from ._extra import (
     read_usage,
     read_usage_all,
 )
+from ._fork import ForkSession, read_forked_from, read_forks
 from ._ops import (
     AddAudit,
     AppendMessages,
@@ -183,6 +184,12 @@ class Archive:
         """Forget the session's waiting turn (answered or cancelled)."""
         self._put(DropPending(session_id))
 
+    async def fork_session(self, op: ForkSession) -> None:
+        """Copy a session's live context into a new session (one ``INSERT … SELECT``);
+        returns once it is committed. Raises :class:`~tabwise.errors.ArchiveError`."""
+        self._put(op)
+        await self.flush()
+
     async def flush(self) -> None:
         """Wait until everything queued so far is committed.
 
@@ -291,6 +298,14 @@ class Archive:
     async def get_app_state(self, key: str) -> str | None:
         """A value kept with :meth:`set_app_state`, or None."""
         return await self._read(self._reader.app_state, key)
+
+    async def load_forks(self) -> dict[str, str]:
+        """``{fork id: source id}`` for every fork in the archive."""
+        return await self._read(self._reader.run, read_forks)
+
+    async def load_forked_from(self, session_id: str) -> str | None:
+        """The session a session was forked from, or None."""
+        return await self._read(self._reader.run, read_forked_from, session_id)
 
     async def load_audit(self, session_id: str) -> list[AuditRecord]:
         """The approval decisions of a session, oldest first."""

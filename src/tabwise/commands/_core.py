@@ -30,6 +30,7 @@ from ..settings import (
 )
 from ._export import to_json, to_markdown
 from ._follow import DirectoryFollower, default_name
+from ._fork import ForkCommands
 from ._hooks import ArchiveHooks
 from ._snapshots import ScreenKeeper
 
@@ -62,7 +63,7 @@ def _resolve_dir(path: str) -> Path:
         raise InvalidParams(f"working_directory {shown!r} cannot be used: {why}.") from exc
 
 
-class Tabwise:
+class Tabwise(ForkCommands):
     """The application core. Build with :meth:`start`, stop with :meth:`stop`."""
 
     def __init__(self, paths: Paths, settings: Settings, archive: Archive | None) -> None:
@@ -273,6 +274,9 @@ class Tabwise:
             rows = await self.archive.list_sessions(include_closed=include_closed, limit=None)
             out += [self._row_info(r) for r in rows if r.session_id not in self.sessions]
             usage = await self.archive.load_usage_all()
+            forks = await self.archive.load_forks()
+            for info in out:
+                info["forked_from"] = forks.get(info["session_id"])
         for info in out:  # tokens and cost so far, for the sessions browser and CLI
             bridge = self.ai.bridges.get(info["session_id"]) if info["live"] else None
             info["usage"] = (bridge.usage.summary() if bridge is not None
@@ -311,6 +315,7 @@ class Tabwise:
         s = Session(session_id, row.name, cwd, row.created_at, row.updated_at, row.position,
                     {"provider": row.provider, "model": row.model}
                     if row.provider and row.model else None)
+        s.forked_from = await self.archive.load_forked_from(session_id)
         self.sessions[session_id] = s
         self._next_position = max(self._next_position, row.position + 1)
         if terminal:

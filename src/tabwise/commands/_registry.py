@@ -39,6 +39,7 @@ COMMANDS: tuple[str, ...] = (
     "get_settings", "reload_settings",
     "set_active_session", "get_active_session",
     "list_mcp_servers", "set_session_mcp_servers",
+    "fork_session", "compare_prompt",
 )
 
 

@@ -25,6 +25,7 @@ class Session:
     ai_config: dict[str, str] | None = None
     pty: PtyProcess | None = None
     ai_error: str | None = None  # why the agent could not start, if it could not
+    forked_from: str | None = None  # the session this one was forked from
 
     def info(self, ai_status: str, live_config: dict[str, str] | None) -> dict[str, Any]:
         """The SessionInfo of DESIGN §4."""
@@ -41,4 +42,5 @@ class Session:
             "terminal": self.pty is not None,
             "live": True,
             "closed": False,
+            "forked_from": self.forked_from,
         }

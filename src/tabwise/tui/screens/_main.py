@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -17,6 +18,7 @@ from ...events import DELTA_TYPES, Event
 from ..terminal import KeyRouting
 from ..widgets import AgentPanel, ApprovalCard, SessionView, StatusBar, TabBar, TerminalView
 from ..widgets._status_bar import format_spend
+from ._fork_actions import ForkActions
 from ._keys import key_hints, screen_bindings
 from ._palette import TabwiseCommands
 from ._tab_commands import TabCommands
@@ -33,7 +35,7 @@ NARROW_WIDTH = 110  # below this the agent panel goes under the terminal
 # Events after which a tab's usage has grown (every model request ends in one of them).
 SPEND_TYPES = frozenset({"completed", "compaction_completed", "error", "cancelled"})
 
-class MainScreen(TabCommands, Screen[None]):
+class MainScreen(ForkActions, TabCommands, Screen[None]):
     """Tabs, each a live shell and an agent. Owns the tab order and routes core events
     to the tab they belong to; the commands (workers) live in :class:`TabCommands`."""
 
@@ -67,6 +69,8 @@ class MainScreen(TabCommands, Screen[None]):
         self.ready = False
         self._early: dict[str, list[Event]] = {}
         self._gone: set[str] = set()
+        # Events of sessions shown elsewhere (a comparison's columns), by session id.
+        self.taps: dict[str, Callable[[Event], None]] = {}
 
     def compose(self) -> ComposeResult:
         yield TabBar(id="tab-bar")
@@ -274,6 +278,9 @@ class MainScreen(TabCommands, Screen[None]):
 
     def apply_event(self, ev: Event) -> None:
         """Route one core event to its tab (kept until the tab's view exists)."""
+        if (tap := self.taps.get(ev.session_id)) is not None:
+            tap(ev)
+            return
         view = self.views.get(ev.session_id)
         if view is None:
             if ev.session_id not in self._gone:

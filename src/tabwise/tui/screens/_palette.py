@@ -14,6 +14,12 @@ TAB_COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("Rename tab", "Give the active tab a new name", "rename_tab"),
     ("Sessions browser", "Reopen an archived session as a new tab", "sessions"),
     ("Switch model", "Pick the provider/model of the active tab (F2)", "pick_model"),
+    ("Fork tab…", "Copy the conversation into a new tab on a model you pick",
+     "fork_tab"),
+    ("Fork from a prompt…", "Pick a prompt of this tab: a new tab with the conversation "
+     "before it, on a model you pick", "fork_from_prompt"),
+    ("Compare models…", "Ask 2–4 models one prompt and see the answers side by side",
+     "compare_models"),
     ("Clear conversation", "Forget the active tab's conversation", "clear_conversation"),
     ("Compact context", "Summarize older turns of the active tab now", "compact_context"),
     ("Export conversation", "Write the active tab's conversation as Markdown to its "

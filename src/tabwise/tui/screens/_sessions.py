@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from ...commands._fork import fork_tree
 from ..widgets._status_bar import format_spend
 
 __all__ = ["SessionsBrowser", "describe_session"]
@@ -23,8 +24,9 @@ def _when(ts: float | None) -> str:
     return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M") if ts else "-"
 
 
-def describe_session(info: dict[str, Any]) -> Content:
-    """Two lines: name, state, model and dates; then the first prompt."""
+def describe_session(info: dict[str, Any], depth: int = 0) -> Content:
+    """Two lines: name, state, model and dates; then the first prompt. A fork (``depth``
+    > 0) is indented under its source."""
     cfg = info.get("ai_config") or {}
     model = f"{cfg.get('provider')}/{cfg.get('model')}" if cfg else "no model"
     state = "open" if info.get("live") else ("closed" if info.get("closed") else "saved")
@@ -33,12 +35,14 @@ def describe_session(info: dict[str, Any]) -> Content:
     first = (info.get("first_prompt") or "").strip().replace("\n", " ")
     if len(first) > 90:
         first = first[:89] + "…"
-    head = Content(f"{info.get('name') or info['session_id'][:12]}").stylize("bold")
+    indent = "   " * depth
+    head = Content(indent + ("└ " if depth else "")) + \
+        Content(f"{info.get('name') or info['session_id'][:12]}").stylize("bold")
     meta = Content(f"  [{state}]  {model}  ·  created {created}  ·  updated {updated}")
     spend = format_spend(info.get("usage"))
     if spend:
         meta += Content(f"  ·  {spend}")
-    tail = Content("\n    " + (first or "(no prompts)")).stylize("dim")
+    tail = Content("\n    " + indent + (first or "(no prompts)")).stylize("dim")
     return head + meta + tail
 
 
@@ -81,9 +85,11 @@ class SessionsBrowser(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         ol = self.query_one(OptionList)
-        rows = sorted(self.sessions, key=lambda s: s.get("updated_at") or 0, reverse=True)
-        ol.add_options([Option(describe_session(s), id=s["session_id"], disabled=bool(
-            s.get("live"))) for s in rows])
+        newest = sorted(self.sessions, key=lambda s: s.get("updated_at") or 0, reverse=True)
+        tree = fork_tree(newest)  # forks under their source
+        rows = [s for _, s in tree]
+        ol.add_options([Option(describe_session(s, depth), id=s["session_id"],
+                               disabled=bool(s.get("live"))) for depth, s in tree])
         if not rows:
             ol.add_option(Option("No saved sessions yet.", disabled=True))
         ol.highlighted = next((i for i, s in enumerate(rows) if not s.get("live")), None)

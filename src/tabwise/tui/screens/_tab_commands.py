@@ -155,8 +155,10 @@ class TabCommands:
         self.refresh_chrome()
 
     async def action_sessions(self) -> None:
-        rows = [r for r in await self.core.list_sessions(include_closed=True)
-                if not r.get("live")]
+        every = await self.core.list_sessions(include_closed=True)
+        # Open tabs are listed (disabled) only as the source of an archived fork.
+        sources = {r.get("forked_from") for r in every if not r.get("live")}
+        rows = [r for r in every if not r.get("live") or r["session_id"] in sources]
 
         def picked(session_id: str | None) -> None:
             if session_id:

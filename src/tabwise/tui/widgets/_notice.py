@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Literal
 
+from textual import events
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import Static
 
 __all__ = ["Notice", "NoticeKind"]
@@ -15,7 +17,15 @@ _ICONS = {"prompt": "❯", "info": "·", "warning": "⚠", "error": "✗"}
 
 
 class Notice(Static):
-    """A timeline entry of one ``kind``; the text is shown literally (never as markup)."""
+    """A timeline entry of one ``kind``; the text is shown literally (never as markup).
+    Clicking a prompt posts :class:`Notice.ForkRequested` ("fork from here")."""
+
+    class ForkRequested(Message):
+        """Fork the tab's conversation from just before this prompt."""
+
+        def __init__(self, notice: Notice) -> None:
+            super().__init__()
+            self.notice = notice
 
     DEFAULT_CSS = """
     Notice {
@@ -40,3 +50,10 @@ class Notice(Static):
         super().__init__(Content(f"{_ICONS[kind]} {text}"), classes=f"-{kind}")
         self.kind = kind
         self.text = text
+        if kind == "prompt":
+            self.tooltip = "Click: fork from here (ask this again, on any model)"
+
+    def on_click(self, event: events.Click) -> None:
+        if self.kind == "prompt":
+            event.stop()
+            self.post_message(self.ForkRequested(self))

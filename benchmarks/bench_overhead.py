@@ -222,13 +222,14 @@ async def p13(core: Tabwise, fake: FakeServer, workdir: Path, quick: bool) -> li
                                                   for n in (SHORT, LONG)}
     from tabwise.agent import ContextGuard
     from tabwise.agent._usage import UsageMeter
+    from tabwise.server._outbox import Outbox
     from tabwise.server._rpc import RpcConnection
 
     targets: list[tuple[object, str, str]] = [
         (bridge.rules, "load", "instructions"), (ContextGuard, "before_model_request", "guard"),
         (ContextGuard, "after_model_request", "guard"),
         (UsageMeter, "after_model_request", "meter"), (core.bus, "publish", "publish"),
-        (RpcConnection, "_send", "encode")]
+        (RpcConnection, "_reply", "encode"), (Outbox, "put_event", "encode")]
     size = SHORT
     try:
         with clock.patched(targets):

@@ -19,7 +19,7 @@ import signal
 import uuid
 
 from ._limits import KILL_GRACE_SECONDS
-from ._procgroup import kill_group
+from ._procgroup import group_alive, kill_group
 
 __all__ = ["TAG_VARIABLE", "CommandTracker"]
 
@@ -48,7 +48,7 @@ class CommandTracker:
     def started(self, pgid: int) -> None:
         """Remember the process group of a command that just started."""
         if len(self._groups) >= _PRUNE_AT:
-            self._groups = {g for g in self._groups if _group_exists(g)}
+            self._groups = {g for g in self._groups if group_alive(g)}
         self._groups.add(pgid)
         self._started_any = True
 
@@ -64,16 +64,6 @@ class CommandTracker:
         groups, self._groups = self._groups, set()
         await asyncio.gather(*(kill_group(g) for g in groups))
         await _kill_tagged(self.tag)
-
-
-def _group_exists(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 async def _kill_tagged(tag: str) -> None:

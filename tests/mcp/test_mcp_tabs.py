@@ -245,3 +245,35 @@ async def test_reload_settings_restarts_a_changed_server_and_stops_a_removed_one
         assert (await core.restore_session(a))["mcp_servers"] == ["t", "u"]
     finally:
         await core.stop()
+
+
+async def test_an_mcp_approval_pending_at_quit_runs_once_its_server_is_back(
+        make_home: Callable[..., Path], fake_llm: FakeLLM, workdir: Path) -> None:
+    # Approved the moment the app is back, before the server has finished starting:
+    # the continued turn waits for the server instead of missing the tool.
+    home = make_home(extra=stdio_table("t"))
+    core = await Tabwise.start(home)
+    try:
+        a = await tab(core, workdir)
+        await wait_status(core, a, "t", "connected")
+        sub = core.subscribe(a)
+        fake_llm.script("m1", Reply(tool_calls=[ToolCall("t_echo", {"text": "kept"},
+                                                         id="call_mcp")]))
+        turn = asyncio.create_task(core.send_ai_prompt(a, "use the tool"))
+        await collect_until(sub, lambda e: e.type == "tool_approval_request")
+    finally:
+        await core.stop()
+    turn.cancel()
+    core = await Tabwise.start(home)
+    try:
+        sub = core.subscribe(a)
+        (pending,) = await core.get_pending_approvals(a)
+        assert pending["request_id"] == "call_mcp"
+        await core.respond_to_tool_approval(a, "call_mcp", "approve")
+        events = await collect_until(sub, terminal, timeout=30)
+        assert events[-1].type == "completed", [e.type for e in events]
+        tool_msgs = [m for m in fake_llm.requests_for("m1")[-1].messages
+                     if m["role"] == "tool"]
+        assert "echo:kept" in str(tool_msgs[-1]["content"])
+    finally:
+        await core.stop()

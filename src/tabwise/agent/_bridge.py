@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterable, Callable, Coroutine
+from collections.abc import AsyncIterable, Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -113,6 +113,9 @@ class AgentBridge:
         self.rules = RulesWatcher()  # AGENTS.md / CLAUDE.md / [agent] instructions
         # The tab's MCP toolsets for each run, under the policy wrapper (issue #14).
         self.mcp_toolsets: Callable[[], list[Any]] = list
+        # Awaited before a turn saved by an earlier process continues: its calls may name
+        # MCP tools whose servers are still starting (set by the core).
+        self.tools_ready: Callable[[], Awaitable[None]] | None = None
         self.context = ContextBudget(built.context_window, settings.context)
         # The running turn or manual compaction: one at a time per tab.
         self._turn: asyncio.Task[Any] | None = None
@@ -376,6 +379,8 @@ class AgentBridge:
                     for c in turn.calls if c.decision is not None]
         asked = await asyncio.gather(*(self._ask_again(pa) for pa in opened.values()))
         await self.settle()
+        if self.tools_ready is not None:
+            await self.tools_ready()
         deps = TurnDeps(self, carry=list(turn.unsaved), compacted=turn.compacted)
         results = results_for([*answered, *asked], deps)
         return await self._drive(None, list(turn.context), deps, results)

@@ -41,6 +41,9 @@ __all__ = ["Tabwise"]
 
 log = logging.getLogger("tabwise")
 
+# How long a turn continued after a restart waits for its tab's MCP servers to start.
+MCP_READY_SECONDS = 30.0
+
 
 def _config(value: Any) -> dict[str, str]:
     # In-process callers (the TUI) skip the edge's validation, so the shape is checked
@@ -354,6 +357,8 @@ class Tabwise(ForkCommands):
             bridge.usage.seed(await self.archive.load_usage(session_id))
             pending = await self.archive.load_pending(session_id)
             if pending is not None:  # asked again; answering continues the turn
+                bridge.tools_ready = lambda: self.mcp.wait_ready(
+                    session_id, MCP_READY_SECONDS)
                 bridge.resume(pending)
         if row.closed_at is not None:
             self.archive.update_session(session_id, closed_at=None, updated_at=time.time(),

@@ -27,7 +27,6 @@ OutputCallback = Callable[[bytes], None]
 ExitCallback = Callable[[int | None], None]
 
 _READ_SIZE = 65536
-_DRAIN_BYTES = 256 * 1024  # at most this much per wake-up, then the loop runs again
 
 
 def _set_controlling_tty() -> None:  # runs in the child between fork and exec
@@ -138,32 +137,19 @@ class PtyProcess:
                 self._loop.add_reader(self.fd, self._on_readable)
 
     def _on_readable(self) -> None:
-        # A PTY hands over a few KB per read while the program keeps writing: read on
-        # while more is there (up to _DRAIN_BYTES), so a flood costs one loop wake-up
-        # per batch instead of one per 4 KB.
-        chunks: list[bytes] = []
-        got = 0
-        ended = False
-        while got < _DRAIN_BYTES:
-            try:
-                part = os.read(self.fd, _READ_SIZE)
-            except BlockingIOError:
-                break
-            except OSError as exc:  # EIO: the shell and all its children closed the PTY
-                if exc.errno not in (errno.EIO, errno.EBADF):
-                    raise
-                part = b""
-            if not part:
-                ended = True
-                break
-            chunks.append(part)
-            got += len(part)
-        if chunks:
-            data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-            for fn in tuple(self._listeners):
-                fn(data)
-        if ended:
+        try:
+            data = os.read(self.fd, _READ_SIZE)
+        except BlockingIOError:
+            return
+        except OSError as exc:  # EIO: the shell and all its children closed the PTY
+            if exc.errno not in (errno.EIO, errno.EBADF):
+                raise
+            data = b""
+        if not data:
             self._finish()
+            return
+        for fn in tuple(self._listeners):
+            fn(data)
 
     def _finish(self) -> None:
         with contextlib.suppress(Exception):

@@ -1,0 +1,11 @@
+"""The typed contract between the core and every front end (DESIGN §4, §5).
+
+Commands take and return the frozen dataclasses defined here; events are the classes of
+:mod:`tabwise.events`. In-process front ends (the TUI) use the objects themselves and
+``match`` on their classes; only the JSON-RPC server turns them into JSON, with
+:func:`to_json` (one JSON shape per type).
+"""
+
+from ._json import to_json
+
+__all__ = ["to_json"]

@@ -4,6 +4,7 @@ from ._approvals import ApprovalOutcome, Approvals, AuditRecord, PendingApproval
 from ._bridge import AgentBridge, BridgeHooks
 from ._compaction import Compaction, ContextGuard
 from ._context import ContextBudget, context_tokens, estimate_tokens, truncate_tool_outputs
+from ._conversation import build_conversation, prompt_of, split_terminal_context
 from ._errors import describe_failure
 from ._pending import PendingCall, PendingTurn
 from ._policy import READ_TOOLS, TOOL_NAMES, WRITE_TOOLS, decide, is_secret_path, risk_of
@@ -29,12 +30,15 @@ __all__ = [
     "PendingTurn",
     "RequestCost",
     "UsageLedger",
+    "build_conversation",
     "context_tokens",
     "decide",
     "describe_failure",
     "estimate_tokens",
     "is_secret_path",
+    "prompt_of",
     "risk_of",
+    "split_terminal_context",
     "truncate_tool_outputs",
     "usage_summary",
 ]

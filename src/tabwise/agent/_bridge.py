@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterable, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterable, Awaitable, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,6 +30,7 @@ from pydantic_ai.messages import (
     TextPartDelta,
     ThinkingPart,
     ThinkingPartDelta,
+    UserContent,
 )
 from pydantic_ai.tools import DeferredToolResults
 from pydantic_ai.usage import UsageLimits
@@ -47,6 +48,7 @@ from ._compaction import (
     run_compaction,
 )
 from ._context import ContextBudget
+from ._conversation import prompt_content
 from ._errors import describe_failure
 from ._instructions import RulesWatcher
 from ._pending import PendingTurn, results_for
@@ -413,12 +415,12 @@ class AgentBridge:
         return outcome
 
     async def _run_turn(self, text: str, context: str | None) -> str:
-        prompt = text if not context else (
-            f"{text}\n\n<terminal_context>\n(the shell is in {self.working_directory})\n"
-            f"{context}\n</terminal_context>")
+        # The terminal context is a part of its own: the typed prompt stays as typed.
+        prompt = prompt_content(text, context, self.working_directory)
         return await self._drive(prompt, list(self.history), TurnDeps(self))
 
-    async def _drive(self, prompt: str | None, history: list[ModelMessage], deps: TurnDeps,
+    async def _drive(self, prompt: str | Sequence[UserContent] | None,
+                     history: list[ModelMessage], deps: TurnDeps,
                      deferred: DeferredToolResults | None = None) -> str:
         """One run of a turn: a new prompt, or (``deferred``) a saved turn continued."""
         turn_id = uuid.uuid4().hex[:12]

@@ -6,6 +6,30 @@ Commands take and return the frozen dataclasses defined here; events are the cla
 :func:`to_json` (one JSON shape per type).
 """
 
+from ._app_info import AppInfo
+from ._conversation import (
+    Answer,
+    ApprovalDecision,
+    Compaction,
+    Message,
+    Reasoning,
+    ToolCall,
+    ToolStatus,
+    TurnError,
+    UserPrompt,
+)
 from ._json import to_json
 
-__all__ = ["to_json"]
+__all__ = [
+    "Answer",
+    "AppInfo",
+    "ApprovalDecision",
+    "Compaction",
+    "Message",
+    "Reasoning",
+    "ToolCall",
+    "ToolStatus",
+    "TurnError",
+    "UserPrompt",
+    "to_json",
+]

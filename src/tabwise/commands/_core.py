@@ -14,7 +14,8 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..agent import AgentBridge, AiState, BridgeHooks, usage_summary
+from ..agent import AgentBridge, AiState, BridgeHooks, build_conversation, usage_summary
+from ..api import AppInfo, Message
 from ..errors import InvalidParams, SessionNotFound, TabwiseError
 from ..events import EventBus, Subscription
 from ..mcp import McpManager, pack_allowed, unpack_allowed
@@ -541,6 +542,28 @@ class Tabwise(ForkCommands):
         self._session(session_id)
         return usage_summary([])
 
+    async def get_conversation(self, session_id: str) -> list[Message]:
+        """The tab's timeline as typed entries (DESIGN §4): prompts, answers, reasoning,
+        tool calls with their results and approval decisions, compaction summaries.
+
+        A live tab's conversation is what its agent holds; an archived one's is read
+        from the archive. Decisions come from the approvals audit when there is one."""
+        if not isinstance(session_id, str):
+            raise InvalidParams("session_id must be a string.")
+        s = self.sessions.get(session_id)
+        if s is not None:
+            bridge = self.ai.bridges.get(session_id)
+            messages = list(bridge.history) if bridge is not None else []
+        elif self.archive is not None and await self.archive.get_session(session_id):
+            messages = await self.archive.load_context(session_id)
+        else:
+            raise SessionNotFound(session_id)
+        audit = []
+        if self.archive is not None and messages:
+            await self.archive.flush()
+            audit = await self.archive.load_audit(session_id)
+        return build_conversation(messages, audit)
+
     async def get_context_usage(self, session_id: str) -> dict[str, Any]:
         return self._bridge(session_id).context.to_dict()
 
@@ -564,6 +587,17 @@ class Tabwise(ForkCommands):
             await self.providers.discover()
         return [p.to_dict() for p in self.providers.statuses()]
 
+    async def get_app_info(self) -> AppInfo:
+        """Where the settings file is, whether tabs are kept, and the settings a front end
+        draws with (its keys, the context warning threshold, the scrollback)."""
+        st = self.settings
+        return AppInfo(settings_file=str(self.paths.settings_file),
+                       persistent=self.archive is not None,
+                       restore_on_start=st.sessions.restore_on_start,
+                       settings_errors=tuple(st.errors), keys=st.keys,
+                       warning_threshold=st.context.warning_threshold,
+                       scrollback=st.terminal.scrollback)
+
     async def get_settings(self) -> dict[str, Any]:
         return self.settings.redacted()
 
@@ -586,6 +620,24 @@ class Tabwise(ForkCommands):
         if session_id is not None:
             self._session(session_id)
         return self.mcp.describe(session_id)
+
+    def terminal(self, session_id: str) -> PtyProcess | None:
+        """The tab's live terminal process (None for a tab without one).
+
+        The one in-process accessor past the commands: an in-process front end (the
+        TUI) reads the shell's output from it on every frame and writes keys to it, a
+        hot path no command round trip should sit on. Everything else goes through the
+        commands; remote front ends use ``pty_read`` / ``subscribe_pty``, ``pty_write``
+        and ``pty_resize``. The process changes when ``restart_terminal`` runs: ask again
+        after it. Raises :class:`SessionNotFound` for a tab that is not live."""
+        return self._session(session_id).pty
+
+    def preload_providers(self) -> None:
+        """Import the SDKs of the providers the live tabs and the defaults use (blocking:
+        call it from a thread), so the first prompt does not wait for the import."""
+        names = {b.provider for b in list(self.ai.bridges.values())}
+        names.add(self.settings.default_provider)
+        self.providers.preload(sorted(names))
 
     def connected_mcp_servers(self, session_id: str) -> list[str]:
         """The tab's MCP servers that are connected now (for a status bar; not a command)."""

@@ -42,7 +42,10 @@ def to_markdown(meta: dict[str, Any], messages: Sequence[ModelMessage]) -> str:
         if isinstance(msg, ModelRequest):
             for part in msg.parts:
                 if isinstance(part, UserPromptPart):
-                    text = part.content if isinstance(part.content, str) else str(part.content)
+                    # The terminal context (its own part) shows after the prompt.
+                    text = part.content if isinstance(part.content, str) else "\n\n".join(
+                        c if isinstance(c, str) else f"[{getattr(c, 'kind', 'file')}]"
+                        for c in part.content)
                     lines += ["## You", "", text, ""]
                 elif isinstance(part, CompactionPart) and part.content:
                     lines += ["## Summary of the earlier conversation", "", part.content, ""]

@@ -35,7 +35,7 @@ COMMANDS: tuple[str, ...] = (
     "get_session_ai_config", "send_ai_prompt", "cancel_ai_prompt", "clear_ai_conversation",
     "get_ai_conversation_length", "get_pending_approvals", "respond_to_tool_approval",
     "get_context_usage", "compact_context", "get_default_ai_config", "list_providers",
-    "get_session_usage",
+    "get_session_usage", "get_conversation", "get_app_info",
     "get_settings", "reload_settings",
     "set_active_session", "get_active_session",
     "list_mcp_servers", "set_session_mcp_servers",

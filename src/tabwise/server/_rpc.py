@@ -25,6 +25,7 @@ from typing import Any
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
+from ..api import to_json
 from ..commands import COMMANDS, Tabwise, call_command, check_params
 from ..errors import InvalidParams, MethodNotFound, TabwiseError
 from ..events import DELTA_TYPES, Subscription, SubscriptionOverflow
@@ -175,7 +176,7 @@ class RpcConnection:
             reply = _error(id_, INTERNAL_ERROR, "Internal error; see the server log.",
                            "internal")
         else:
-            reply = {"jsonrpc": "2.0", "id": id_, "result": result}
+            reply = {"jsonrpc": "2.0", "id": id_, "result": to_json(result)}
         return None if is_notification else reply
 
     async def _dispatch(self, method: str, params: Any) -> Any:

@@ -11,6 +11,7 @@ from textual.command import CommandPalette
 from textual.widgets import Input, SelectionList
 from tui_helpers import SIZE, active_view, answers, main_screen, modal, ready, send, until
 
+from tabwise.agent import build_conversation
 from tabwise.tui.app import TabwiseApp
 from tabwise.tui.screens import ModelPicker
 from tabwise.tui.screens._compare import CompareScreen, CompareSetup
@@ -81,11 +82,12 @@ def test_fork_point_matches_prompts_from_the_end() -> None:
     h: list[Any] = []
     for t in ("a", "b"):
         h += [ModelRequest(parts=[UserPromptPart(t)]), ModelResponse(parts=[TextPart(t)])]
-    assert fork_point(h, 2, 0, False) == (0, "a")
-    assert fork_point(h, 2, 1, False) == (2, "b")
-    assert fork_point(h, 3, 2, True) == (4, "")  # still being answered
-    assert fork_point(h, 3, 0, False) is None  # summarized away (compaction)
-    assert fork_point(h, 3, 1, False) == (0, "a")
+    c = build_conversation(h)
+    assert fork_point(c, len(h), 2, 0, False) == (0, "a")
+    assert fork_point(c, len(h), 2, 1, False) == (2, "b")
+    assert fork_point(c, len(h), 3, 2, True) == (4, "")  # still being answered
+    assert fork_point(c, len(h), 3, 0, False) is None  # summarized away (compaction)
+    assert fork_point(c, len(h), 3, 1, False) == (0, "a")
 
 
 async def start_compare(pilot: Any, app: TabwiseApp, models: list[tuple[str, str]],

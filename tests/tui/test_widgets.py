@@ -16,6 +16,7 @@ from pydantic_ai.messages import (
 )
 from textual.app import App, ComposeResult
 
+from tabwise.agent import build_conversation, split_terminal_context
 from tabwise.tui.screens._sessions import describe_session
 from tabwise.tui.widgets import (
     AnswerBlock,
@@ -28,7 +29,6 @@ from tabwise.tui.widgets import (
     Timeline,
     ToolCard,
 )
-from tabwise.tui.widgets._timeline import split_terminal_context
 from tabwise.tui.widgets._tool_card import summarize_args
 
 
@@ -125,7 +125,7 @@ async def test_timeline_renders_a_restored_history() -> None:
         ModelResponse(parts=[TextPart("Two files: **a.txt** and b.txt")]),
     ]
     async with app.run_test() as pilot:
-        timeline.load_history(history)
+        timeline.load_history(build_conversation(history))
         await pilot.pause()
         prompts = [n.text for n in timeline.query(Notice)]
         assert len(prompts) == 1 and prompts[0].startswith("list files")

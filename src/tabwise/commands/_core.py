@@ -11,6 +11,7 @@ import logging
 import os
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -96,9 +97,16 @@ class Tabwise(ForkCommands):
 
     @classmethod
     async def start(cls, home: str | os.PathLike[str] | None = None, *,
-                    restore: bool | None = None) -> Tabwise:
+                    restore: bool | None = None,
+                    on_open: Callable[[Tabwise], None] | None = None) -> Tabwise:
         """Resolve paths, write the first-run settings template, load settings, open the
-        archive, purge old closed sessions and (by default) restore the open tabs.
+        archive, purge old closed sessions and (by default: ``[sessions]
+        restore_on_start``) restore the open tabs. This is the one place tabs are
+        restored at start; front ends show what :meth:`list_sessions` then lists.
+
+        ``on_open`` is called with the core before any tab is restored: a front end
+        subscribes there to see the restored tabs' events (their warnings, approvals
+        asked again).
 
         Invalid settings do not stop the start: each invalid value has its default and
         ``settings.errors`` lists the problems for the front end to show."""
@@ -121,6 +129,8 @@ class Tabwise(ForkCommands):
         except OSError as exc:  # shells then start plain; /proc still tells the cwd
             log.warning("could not write the shell integration files: %s", exc)
         do_restore = settings.sessions.restore_on_start if restore is None else restore
+        if on_open is not None:
+            on_open(core)
         core.providers.statuses()  # starts discovering local servers' models, in the background
         if archive is not None:
             rows = await archive.list_sessions()

@@ -11,8 +11,8 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
+from textual.dom import DOMNode
 from textual.message import Message
-from textual.message_pump import MessagePump
 
 from ..events import DELTA_TYPES, Event, Subscription, SubscriptionOverflow
 
@@ -43,7 +43,7 @@ class AiEvent(Message):
 class EventPump:
     """Subscribes to every session's events and posts them to ``target``."""
 
-    def __init__(self, core: Tabwise, target: MessagePump) -> None:
+    def __init__(self, core: Tabwise, target: DOMNode) -> None:
         self.core = core
         self.target = target
         self._worker: Worker[None] | None = None

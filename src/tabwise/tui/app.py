@@ -30,8 +30,10 @@ log = logging.getLogger("tabwise.tui")
 # those as the characters WezTerm's macOS Option+digit makes ("¡", "™", ...), so
 # Alt+1..9 would type into the shell instead of switching tabs. Without these entries
 # Textual's generic ESC-prefix handling reports them as alt+1..alt+9.
+_KEYS = _ansi_sequences.ANSI_SEQUENCES_KEYS
+assert isinstance(_KEYS, dict)  # typed as a Mapping; it is Textual's own dict
 for _digit in "123456789":
-    _ansi_sequences.ANSI_SEQUENCES_KEYS.pop(f"\x1b{_digit}", None)
+    _KEYS.pop(f"\x1b{_digit}", None)
 
 
 class TabwiseApp(App[None], inherit_bindings=False):
@@ -67,21 +69,23 @@ class TabwiseApp(App[None], inherit_bindings=False):
         self.startup_error: str | None = None
         self._pump: EventPump | None = None
         self._stopped = False
+        self.persistent = False  # tabs are kept in the archive (they come back)
 
     async def on_mount(self) -> None:
         try:
-            # Restored tabs are opened by the main screen after the event pump runs, so
-            # their restore warnings reach the timeline.
-            self.core = await Tabwise.start(self.home, restore=False)
+            # The core restores the tabs left open (as configured); the event pump
+            # subscribes before it does, so their restore warnings reach the timeline
+            # (queued until the main screen exists).
+            self.core = await Tabwise.start(self.home, on_open=self._start_pump)
+            info = await self.core.get_app_info()
         except TabwiseError as exc:
             self.startup_error = str(exc)
             self.exit(return_code=1)
             return
         # The shortcuts of [keys] replace the class defaults (F1 palette, F10 quit).
-        self._bindings = BindingsMap(app_bindings(self.core.settings.keys))
-        self._pump = EventPump(self.core, self)
-        self._pump.start()
-        await self.push_screen(MainScreen(self.core,
+        self._bindings = BindingsMap(app_bindings(info.keys))
+        self.persistent = info.persistent
+        await self.push_screen(MainScreen(self.core, info,
                                           working_directory=self.working_directory))
         # Everything loaded so far lives as long as the app: moving it out of the
         # collector's sight turns 50-90 ms full collections (visible as stalls in the
@@ -93,13 +97,13 @@ class TabwiseApp(App[None], inherit_bindings=False):
         self.set_timer(1.5, lambda: self.run_worker(self._preload_sdks, thread=True,
                                                     exclusive=True, group="preload"))
 
+    def _start_pump(self, core: Tabwise) -> None:
+        self._pump = EventPump(core, self)
+        self._pump.start()
+
     def _preload_sdks(self) -> None:
-        core = self.core
-        if core is None:
-            return
-        names = {b.provider for b in list(core.ai.bridges.values())}
-        names.add(core.settings.default_provider)
-        core.providers.preload(sorted(names))
+        if self.core is not None:
+            self.core.preload_providers()
 
     @property
     def main_screen(self) -> MainScreen | None:
@@ -126,8 +130,7 @@ class TabwiseApp(App[None], inherit_bindings=False):
         if running and not isinstance(self.screen, ConfirmScreen):
             listed = ", ".join(f"{prog} (tab “{tab}”)" for tab, prog in running[:4])
             more = f" and {len(running) - 4} more" if len(running) > 4 else ""
-            back = (" Tabs come back next time." if self.core is not None
-                    and self.core.archive is not None else "")
+            back = " Tabs come back next time." if self.persistent else ""
             question = ConfirmScreen(
                 "Quit tabwise?", f"Still running: {listed}{more}. Quitting ends them, and "
                 f"whatever they have not saved is lost.{back}", "Quit")

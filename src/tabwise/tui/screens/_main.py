@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -11,17 +12,27 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import ContentSwitcher
 
-from ...errors import TabwiseError
+from ...api import AppInfo
+from ...errors import SessionNotFound, TabwiseError
 from ...events import DELTA_TYPES, Event
 from ..terminal import KeyRouting
-from ..widgets import AgentPanel, ApprovalCard, SessionView, StatusBar, TabBar, TerminalView
+from ..widgets import (
+    AgentPanel,
+    ApprovalCard,
+    Notice,
+    SessionView,
+    StatusBar,
+    TabBar,
+    TerminalView,
+)
 from ..widgets._status_bar import format_spend
-from ._fork_actions import ForkActions
+from ._fork_actions import ForkController
 from ._keys import key_hints, screen_bindings
 from ._palette import TabwiseCommands
-from ._tab_commands import TabCommands
+from ._tab_commands import TabController
 
 if TYPE_CHECKING:
     from ...commands import Tabwise
@@ -35,9 +46,14 @@ NARROW_WIDTH = 110  # below this the agent panel goes under the terminal
 # Events after which a tab's usage has grown (every model request ends in one of them).
 SPEND_TYPES = frozenset({"completed", "compaction_completed", "error", "cancelled"})
 
-class MainScreen(ForkActions, TabCommands, Screen[None]):
+class MainScreen(Screen[None]):
     """Tabs, each a live shell and an agent. Owns the tab order and routes core events
-    to the tab they belong to; the commands (workers) live in :class:`TabCommands`."""
+    to the tab they belong to. What the keys and the palette do goes through two
+    controllers that call the command layer: :attr:`tabs` (:class:`TabController`) and
+    :attr:`forks` (:class:`ForkController`).
+
+    ``info`` is the core's :class:`~tabwise.api.AppInfo` (``get_app_info``), read by the
+    app before the screen is made: the screen's keys come from it."""
 
     COMMANDS = {TabwiseCommands}
 
@@ -56,12 +72,14 @@ class MainScreen(ForkActions, TabCommands, Screen[None]):
     These are the defaults: the screen's bindings are made from ``[keys]``.
     """
 
-    def __init__(self, core: Tabwise, *, working_directory: str | None = None) -> None:
+    def __init__(self, core: Tabwise, info: AppInfo, *,
+                 working_directory: str | None = None) -> None:
         super().__init__(id="main")
         self.core = core
-        for binding in screen_bindings(core.settings.keys):  # after Screen's own (Tab, copy)
+        self.info = info
+        for binding in screen_bindings(info.keys):  # after Screen's own (Tab, copy)
             self._bindings._add_binding(binding)
-        self.routing = KeyRouting.from_settings(core.settings.keys)
+        self.routing = KeyRouting.from_settings(info.keys)
         self.working_directory = working_directory or os.getcwd()
         self.views: dict[str, SessionView] = {}
         self.order: list[str] = []
@@ -71,6 +89,8 @@ class MainScreen(ForkActions, TabCommands, Screen[None]):
         self._gone: set[str] = set()
         # Events of sessions shown elsewhere (a comparison's columns), by session id.
         self.taps: dict[str, Callable[[Event], None]] = {}
+        self.tabs = TabController(self, core)
+        self.forks = ForkController(self, core, self.tabs)
 
     def compose(self) -> ComposeResult:
         yield TabBar(id="tab-bar")
@@ -78,8 +98,7 @@ class MainScreen(ForkActions, TabCommands, Screen[None]):
         yield StatusBar(id="status-bar")
 
     def on_mount(self) -> None:
-        self.query_one(StatusBar).warning_threshold = \
-            self.core.settings.context.warning_threshold
+        self.query_one(StatusBar).warning_threshold = self.info.warning_threshold
         self.open_initial_tabs()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -95,7 +114,7 @@ class MainScreen(ForkActions, TabCommands, Screen[None]):
         views = [view] if view is not None else [self.views[sid] for sid in self.order]
         found = []
         for v in views:
-            model = v.terminal.model
+            model = v.terminal.model  # the terminal's process (TerminalView's hot path)
             job = model.pty.foreground_job() if model is not None else None
             if job:
                 found.append((v.name_, job))
@@ -105,21 +124,15 @@ class MainScreen(ForkActions, TabCommands, Screen[None]):
 
     @work(group="tabs", exclusive=False)
     async def open_initial_tabs(self) -> None:
-        """Restore the tabs left open last time (DESIGN §8), or open one new tab."""
+        """Show the tabs the core has open: those it restored at start (DESIGN §8), in
+        their order, the last active one shown; or one new tab."""
         core = self.core
-        if core.archive is not None and core.settings.sessions.restore_on_start:
-            for info in await core.list_sessions():
-                if not info["live"]:
-                    try:
-                        await core.restore_session(info["session_id"])
-                    except TabwiseError as exc:
-                        self._error(exc, f"Could not restore {info['name']!r}")
         live = [i for i in await core.list_sessions() if i["live"]]
         if not live:
             try:
-                live = [await self.create_tab(self.working_directory)]
+                live = [await self.tabs.create_tab(self.working_directory)]
             except TabwiseError as exc:
-                self._error(exc, "Could not open a tab")
+                self.tabs.error(exc, "Could not open a tab")
                 return
         providers = await core.list_providers()
         for info in live:
@@ -132,12 +145,12 @@ class MainScreen(ForkActions, TabCommands, Screen[None]):
 
     def _show_settings_errors(self) -> None:
         """Invalid settings did not stop the start: say what was wrong, all of it."""
-        errors = self.core.settings.errors
+        errors = self.info.settings_errors
         view = self.active_view
         if not errors or view is None:
             return
         n = len(errors)
-        lines = [f"{self.core.paths.settings_file} has {n} error{'s' if n > 1 else ''}; "
+        lines = [f"{self.info.settings_file} has {n} error{'s' if n > 1 else ''}; "
                  "tabwise started with the defaults for what is invalid:"]
         lines += [f"• {e}" for e in errors]
         lines.append("Fix the file and restart tabwise to use it.")
@@ -150,13 +163,12 @@ class MainScreen(ForkActions, TabCommands, Screen[None]):
                        activate: bool = True) -> SessionView:
         sid = info["session_id"]
         core = self.core
-        session = core.sessions.get(sid)
-        bridge = core.ai.bridges.get(sid)
+        has_agent = await core.is_ai_session_initialized(sid)
         view = SessionView(
-            info, session.pty if session else None,
-            history=list(bridge.history) if bridge else [],
-            usage=bridge.context.to_dict() if bridge else None,
-            scrollback=core.settings.terminal.scrollback)
+            info, core.terminal(sid),
+            conversation=await core.get_conversation(sid) if has_agent else (),
+            usage=await core.get_context_usage(sid) if has_agent else None,
+            scrollback=self.info.scrollback)
         view.terminal.routing = self.routing
         self.views[sid] = view
         self.order.append(sid)
@@ -164,7 +176,7 @@ class MainScreen(ForkActions, TabCommands, Screen[None]):
         self._greet(view, providers)
         for ev in self._early.pop(sid, []):
             view.apply_event(ev, active=False)
-        if bridge is not None:
+        if has_agent:
             view.spend = await core.get_session_usage(sid)
             # A restored tab still waiting for an answer shows its question again.
             for p in await core.get_pending_approvals(sid):
@@ -193,7 +205,7 @@ class MainScreen(ForkActions, TabCommands, Screen[None]):
         else:
             lines.append("No provider is configured. Set an API key (for example "
                          "OPENAI_API_KEY) or add a provider to "
-                         f"{self.core.paths.settings_file}, then press F2 to pick a "
+                         f"{self.info.settings_file}, then press F2 to pick a "
                          "model. The shell works without one.")
         timeline.add_notice("\n".join(lines), "warning")
 
@@ -222,8 +234,9 @@ class MainScreen(ForkActions, TabCommands, Screen[None]):
         old = self.active_view
         if old is not None and old is not view:
             old.prefer_prompt = self._focus_in(old.panel)
-        if sid != self.active_id and sid in self.core.sessions:
-            await self.core.set_active_session(sid)  # comes back after a restart
+        if sid != self.active_id:
+            with contextlib.suppress(SessionNotFound):  # a tab closing meanwhile
+                await self.core.set_active_session(sid)  # comes back after a restart
         self.active_id = sid
         self.query_one(ContentSwitcher).current = view.id
         view.seen()
@@ -231,7 +244,7 @@ class MainScreen(ForkActions, TabCommands, Screen[None]):
         if focus:
             self.call_after_refresh(view.focus_target().focus)
 
-    def _focus_in(self, widget: Any) -> bool:
+    def _focus_in(self, widget: Widget) -> bool:
         focused = self.focused
         return focused is not None and widget in focused.ancestors_with_self
 
@@ -272,7 +285,51 @@ class MainScreen(ForkActions, TabCommands, Screen[None]):
 
     @on(TabBar.NewTabRequested)
     def _plus_clicked(self) -> None:
-        self.action_new_tab()
+        self.tabs.new_tab()
+
+    # -- actions (keys, palette): the controllers do them ------------------------------
+
+    def action_new_tab(self) -> None:
+        self.tabs.new_tab()
+
+    def action_close_tab(self) -> None:
+        self.tabs.close_tab()
+
+    def action_rename_tab(self) -> None:
+        self.tabs.rename_tab()
+
+    async def action_sessions(self) -> None:
+        await self.tabs.sessions()
+
+    async def action_pick_model(self) -> None:
+        await self.tabs.pick_model()
+
+    async def action_mcp_servers(self) -> None:
+        await self.tabs.mcp_servers()
+
+    def action_clear_conversation(self) -> None:
+        self.tabs.clear_conversation()
+
+    def action_compact_context(self) -> None:
+        self.tabs.compact_context()
+
+    def action_export_conversation(self) -> None:
+        self.tabs.export_conversation()
+
+    def action_settings_path(self) -> None:
+        self.tabs.settings_path()
+
+    def action_show_keys(self) -> None:
+        self.tabs.show_keys()
+
+    async def action_fork_tab(self) -> None:
+        await self.forks.fork_tab()
+
+    async def action_fork_from_prompt(self) -> None:
+        await self.forks.fork_from_prompt()
+
+    async def action_compare_models(self) -> None:
+        await self.forks.compare_models()
 
     # -- events ------------------------------------------------------------------------
 
@@ -325,7 +382,7 @@ class MainScreen(ForkActions, TabCommands, Screen[None]):
         status.rules = " + ".join(os.path.basename(f) for f in view.rules)
         status.mcp = ", ".join(self.core.connected_mcp_servers(view.session_id))
         status.state = view.state
-        status.hints = key_hints(self.core.settings.keys, full_screen=view.terminal.full_screen)
+        status.hints = key_hints(self.info.keys, full_screen=view.terminal.full_screen)
 
     # -- messages from the tabs --------------------------------------------------------
 
@@ -335,15 +392,18 @@ class MainScreen(ForkActions, TabCommands, Screen[None]):
         if view is None:
             return
         context = view.terminal.screen_text() if message.with_terminal else None
-        self.send_prompt(message.session_id, message.text, context)
+        self.tabs.send_prompt(message.session_id, message.text, context)
 
     @on(AgentPanel.CancelRequested)
     def _cancel(self, message: AgentPanel.CancelRequested) -> None:
-        self.cancel_turn(message.session_id)
+        self.tabs.cancel_turn(message.session_id)
 
     @on(ApprovalCard.Decided)
     def _decided(self, message: ApprovalCard.Decided) -> None:
-        self.answer_approval(message.card, message.decision)
+        self.tabs.answer_approval(message.card, message.decision)
+
+    async def on_notice_fork_requested(self, message: Notice.ForkRequested) -> None:
+        await self.forks.fork_requested(message)
 
     def _view_of(self, terminal: TerminalView) -> SessionView | None:
         return next((v for v in self.views.values() if v.terminal is terminal), None)
@@ -351,10 +411,17 @@ class MainScreen(ForkActions, TabCommands, Screen[None]):
     @on(TerminalView.Exited)
     def _shell_exited(self, message: TerminalView.Exited) -> None:
         view = self._view_of(message.terminal)
-        if view is not None and view.session_id in self.core.sessions:
+        if view is not None and self._is_live(view.session_id):
             code = "" if message.code is None else f" (exit status {message.code})"
             self.notify(f"The shell of tab “{view.name_}” ended{code}. Press Enter in its "
                         "terminal to start a new one.", title="Shell exited", markup=False)
+
+    def _is_live(self, sid: str) -> bool:
+        try:
+            self.core.terminal(sid)
+        except SessionNotFound:
+            return False
+        return True
 
     @on(TerminalView.FullScreenChanged)
     def _full_screen(self, message: TerminalView.FullScreenChanged) -> None:
@@ -364,7 +431,7 @@ class MainScreen(ForkActions, TabCommands, Screen[None]):
     def _restart(self, message: TerminalView.RestartRequested) -> None:
         view = self._view_of(message.terminal)
         if view is not None:
-            self.restart_shell(view.session_id)
+            self.tabs.restart_shell(view.session_id)
 
 
 def _short_path(path: str) -> str:

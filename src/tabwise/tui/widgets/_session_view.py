@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic_ai.messages import ModelMessage
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widget import Widget
 
+from ...api import Message, UserPrompt
 from ...events import Event
 from ...pty import PtyProcess
 from ._agent_panel import TERM_PREFIX, AgentPanel
@@ -45,18 +45,18 @@ class SessionView(Horizontal):
     """
 
     def __init__(self, info: dict[str, Any], pty: PtyProcess | None, *,
-                 history: Sequence[ModelMessage] = (),
+                 conversation: Sequence[Message] = (),
                  usage: dict[str, Any] | None = None, scrollback: int = 10000) -> None:
         self.session_id: str = info["session_id"]
         super().__init__(id=view_id(self.session_id))
-        self.name_: str = info.get("name") or "tab"
+        self.name_: str = str(info.get("name") or "tab")
         self.working_directory: str = info.get("working_directory") or ""
         cfg = info.get("ai_config")
         status = info.get("ai_status")
         self.has_agent = status in _AGENT_STATES
         self.ai_config: dict[str, str] | None = dict(cfg) if cfg else None
         self.ai_error: str | None = info.get("ai_error")
-        self.state: str = status if self.has_agent else "no_model"
+        self.state: str = str(status) if self.has_agent else "no_model"
         self.usage: dict[str, Any] | None = usage
         self.rules: list[str] = list(info.get("instructions") or [])  # rules files in effect
         self.spend: dict[str, Any] | None = None  # get_session_usage, kept by the screen
@@ -65,7 +65,7 @@ class SessionView(Horizontal):
         self.prefer_prompt = False  # which pane gets focus when the tab is shown
         self.terminal = TerminalView(pty, scrollback=scrollback)
         self.panel = AgentPanel(self.session_id)
-        self._history = list(history)
+        self._history = list(conversation)
 
     def compose(self) -> ComposeResult:
         yield self.terminal
@@ -163,16 +163,6 @@ def rules_notice(files: Sequence[str], settings: bool) -> str:
     return ("Rules in effect: " + ", ".join(shown)) if shown else "No project rules here."
 
 
-def _user_prompts(messages: Sequence[ModelMessage]) -> list[str]:
-    from pydantic_ai.messages import ModelRequest, UserPromptPart
-
-    from ._timeline import split_terminal_context
-
-    out = []
-    for msg in messages:
-        if isinstance(msg, ModelRequest):
-            for part in msg.parts:
-                if isinstance(part, UserPromptPart) and isinstance(part.content, str):
-                    text, with_terminal = split_terminal_context(part.content)
-                    out.append(f"{TERM_PREFIX} {text}" if with_terminal else text)
-    return out
+def _user_prompts(messages: Sequence[Message]) -> list[str]:
+    return [f"{TERM_PREFIX} {m.text}" if m.with_terminal else m.text
+            for m in messages if isinstance(m, UserPrompt)]

@@ -5,35 +5,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic_ai.messages import (
-    ModelMessage,
-    ModelRequest,
-    ModelResponse,
-    TextPart,
-    ThinkingPart,
-    ToolCallPart,
-    ToolReturnPart,
-    UserPromptPart,
-)
 from textual.containers import VerticalScroll
 from textual.geometry import Size
 from textual.widget import Widget
 
+from ...api import Answer, Compaction, Message, Reasoning, ToolCall, TurnError, UserPrompt
 from ._answer import AnswerBlock
 from ._approval_card import ApprovalCard
 from ._notice import Notice, NoticeKind
 from ._reasoning import ReasoningBlock
 from ._tool_card import ToolCard
 
-__all__ = ["Timeline", "split_terminal_context"]
+__all__ = ["Timeline", "history_entries", "prompt_label"]
 
-_CONTEXT_TAG = "\n\n<terminal_context>\n"
+TERMINAL_SUFFIX = "   ⌁ + terminal screen"
 
 
-def split_terminal_context(prompt: str) -> tuple[str, bool]:
-    """The prompt the user typed, and whether terminal context was attached to it."""
-    head, sep, _ = prompt.partition(_CONTEXT_TAG)
-    return head, bool(sep)
+def prompt_label(text: str, with_terminal: bool) -> str:
+    """How a prompt shows in the timeline."""
+    return text + (TERMINAL_SUFFIX if with_terminal else "")
 
 
 class Timeline(VerticalScroll, can_focus=False):
@@ -80,9 +70,8 @@ class Timeline(VerticalScroll, can_focus=False):
     # -- entries ---------------------------------------------------------------------
 
     def add_prompt(self, text: str, *, with_terminal: bool = False) -> None:
-        suffix = "   ⌁ + terminal screen" if with_terminal else ""
         self.end_turn()
-        self._add(Notice(text + suffix, "prompt"))
+        self._add(Notice(prompt_label(text, with_terminal), "prompt"))
 
     def remove_last_prompt(self) -> None:
         """Take the last prompt entry back (it was not sent after all)."""
@@ -179,11 +168,13 @@ class Timeline(VerticalScroll, can_focus=False):
 
     # -- history -----------------------------------------------------------------------
 
-    def load_history(self, messages: Sequence[ModelMessage]) -> None:
-        """Show a restored conversation (pydantic-ai messages): the last entries now,
+    def load_history(self, messages: Sequence[Message]) -> None:
+        """Show a restored conversation (``get_conversation``): the last entries now,
         older ones when the user scrolls to the top (:meth:`load_earlier`). Entries go
         before anything already shown (events that came while the tab was unseen)."""
-        entries = _history_entries(messages)
+        entries = history_entries(messages)
+        if not entries:
+            return
         start = len(entries)
         weight = 0
         while start > 0 and weight < HISTORY_LINES:
@@ -262,39 +253,27 @@ def _weight(widget: Widget) -> int:
     return 3
 
 
-def _history_entries(messages: Sequence[ModelMessage]) -> list[Widget]:
-    """The timeline entries of a restored conversation, oldest first (not mounted)."""
+def history_entries(messages: Sequence[Message]) -> list[Widget]:
+    """The timeline entries of a conversation, oldest first (not mounted)."""
     widgets: list[Widget] = []
-    tools: dict[str, ToolCard] = {}
     for msg in messages:
-        if isinstance(msg, ModelRequest):
-            for part in msg.parts:
-                if isinstance(part, UserPromptPart):
-                    raw = part.content if isinstance(part.content, str) else \
-                        str(part.content)
-                    text, ctx = split_terminal_context(raw)
-                    widgets.append(Notice(text + ("   ⌁ + terminal screen" if ctx
-                                                  else ""), "prompt"))
-                elif isinstance(part, ToolReturnPart):
-                    card = tools.get(part.tool_call_id)
-                    if card is None:
-                        continue
-                    outcome = getattr(part, "outcome", "success")
-                    if outcome == "denied":
-                        card.set_denied(part.model_response_str())
-                    else:
-                        card.set_result(outcome == "success", part.model_response_str())
-                elif getattr(part, "part_kind", "") == "compaction":
-                    widgets.append(Notice("Earlier turns were summarized to save context "
-                                          "(the export keeps them all)."))
-        elif isinstance(msg, ModelResponse):
-            for rp in msg.parts:
-                if isinstance(rp, TextPart) and rp.content:
-                    widgets.append(AnswerBlock(rp.content))
-                elif isinstance(rp, ThinkingPart) and rp.content:
-                    widgets.append(ReasoningBlock(rp.content, done=True))
-                elif isinstance(rp, ToolCallPart):
-                    card = ToolCard(rp.tool_call_id, rp.tool_name, rp.args_as_dict())
-                    tools[rp.tool_call_id] = card
-                    widgets.append(card)
+        match msg:
+            case UserPrompt(text=text, with_terminal=with_terminal):
+                widgets.append(Notice(prompt_label(text, with_terminal), "prompt"))
+            case Answer(text=text):
+                widgets.append(AnswerBlock(text))
+            case Reasoning(text=text):
+                widgets.append(ReasoningBlock(text, done=True))
+            case ToolCall():
+                card = ToolCard(msg.request_id, msg.tool_name, msg.args)
+                if msg.status == "denied":
+                    card.set_denied(msg.reason or msg.result or "")
+                elif msg.status != "pending":
+                    card.set_result(msg.status == "ok", msg.result or "")
+                widgets.append(card)
+            case Compaction():
+                widgets.append(Notice("Earlier turns were summarized to save context "
+                                      "(the export keeps them all)."))
+            case TurnError(message=message):
+                widgets.append(Notice(message, "error"))
     return widgets

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from textual.content import Content
 from textual.widgets import Collapsible, Static
@@ -62,6 +62,11 @@ class ToolCard(Collapsible):
         # Content, not a str: a str title is parsed as markup and args may hold "[".
         return Content(f"{_STATUS[self.status]} {self.tool_name}  {summarize_args(self.args)}")
 
+    def _retitle(self) -> None:
+        # Collapsible types its title as str; its label takes Content, which is what
+        # keeps "[" in args from being read as markup.
+        self.title = cast("str", self._card_title())
+
     def set_result(self, success: bool, result: str) -> None:
         self.status = "ok" if success else "failed"
         self.result = result
@@ -70,7 +75,7 @@ class ToolCard(Collapsible):
         self._result_view.update(Content("result\n").stylize("bold", 0, 6) + Content(shown))
         self._result_view.display = True
         self.set_class(not success, "-failed")
-        self.title = self._card_title()
+        self._retitle()
 
     def set_denied(self, reason: str) -> None:
         self.status = "denied"
@@ -78,4 +83,4 @@ class ToolCard(Collapsible):
         self._result_view.update(Content(f"denied: {reason}"))
         self._result_view.display = True
         self.add_class("-denied")
-        self.title = self._card_title()
+        self._retitle()

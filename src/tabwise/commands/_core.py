@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..agent import AgentBridge, AiState, BridgeHooks, usage_summary
 from ..errors import InvalidParams, SessionNotFound, TabwiseError
-from ..events import EventBus, Subscription
+from ..events import EventBus, PtyExited, SessionClosed, SessionWarning, Subscription
 from ..mcp import McpManager, pack_allowed, unpack_allowed
 from ..providers import ProviderRegistry
 from ..pty import PtyProcess, ShellIntegration, restored_preamble
@@ -192,7 +192,7 @@ class Tabwise(ForkCommands):
         self.follower.attach(s, pty)
 
         def exited(code: int | None) -> None:
-            self.bus.publish(s.session_id, "pty_exited", exit_code=code)
+            self.bus.publish(s.session_id, PtyExited(code))
 
         pty.on_exit(exited)
         s.pty = pty
@@ -209,7 +209,7 @@ class Tabwise(ForkCommands):
             if strict:
                 raise
             s.ai_error = str(exc)
-            self.bus.publish(s.session_id, "warning", message=str(exc))
+            self.bus.publish(s.session_id, SessionWarning(str(exc)))
 
     # -- sessions ------------------------------------------------------------------
 
@@ -262,7 +262,7 @@ class Tabwise(ForkCommands):
         self.follower.forget(session_id)
         if self.archive is not None:
             self.archive.update_session(session_id, closed_at=time.time(), updated_at=time.time())
-        self.bus.publish(session_id, "session_closed")
+        self.bus.publish(session_id, SessionClosed())
         return True
 
     async def list_sessions(self, include_closed: bool = False,
@@ -345,7 +345,7 @@ class Tabwise(ForkCommands):
             d = self.get_default_ai_config_sync()
             self._init_ai(s, d["provider"], d["model"], strict=False, history=history)
             if s.ai_error is None:
-                self.bus.publish(session_id, "warning", message=(
+                self.bus.publish(session_id, SessionWarning(
                     f"Saved model {saved} is not available ({exc}); using "
                     f"{d['provider']}/{d['model']} for now. The saved model is kept."))
         allowed, servers = unpack_allowed(row.always_allow)

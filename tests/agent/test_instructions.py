@@ -123,7 +123,7 @@ async def test_cd_into_a_project_announces_its_rules(
         sub = core.subscribe(sid)
         await core.pty_write(sid, f"cd '{project}'\n")
         events = await collect_until(sub, lambda e: e.type == "instructions_changed")
-        assert events[-1].payload.files == [str(project / "AGENTS.md")]
+        assert fields(events[-1])["files"] == [str(project / "AGENTS.md")]
     finally:
         await core.stop()
 

@@ -17,6 +17,7 @@ from tabwise.errors import (
     TurnCancelled,
     UnknownProvider,
 )
+from tabwise.server import event_params
 
 from fake_llm import FakeLLM, Reply
 from helpers import KEY1, KEY2, ai, collect_until, fields, of_type, terminal, text_of
@@ -227,4 +228,4 @@ async def test_a_provider_echoing_the_key_never_leaks_it(core: Tabwise, fake_llm
         await core.send_ai_prompt(sid, "hi")
     assert KEY1 not in str(err.value) and "[redacted]" in str(err.value)
     events = await collect_until(sub, terminal)
-    assert KEY1 not in str([e.to_dict() for e in events])
+    assert KEY1 not in str([event_params(e) for e in events])

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tabwise.events import Cancelled, Completed, Error, TextDelta
+
 from ._fake import KEY1, FakeServer, bench_home
 from ._rows import Row, row
 
@@ -27,11 +29,12 @@ if TYPE_CHECKING:
 
     from tabwise.commands import Tabwise
 
-__all__ = ["CHUNK", "TERMINAL", "Part", "RpcClient", "Timing", "long_text", "main_cli",
-           "median", "ms", "now", "openai_client", "p50", "raw_stream", "run_parts", "session",
-           "tw_turn", "ws_turn"]
+__all__ = ["CHUNK", "TERMINAL", "TERMINAL_EVENTS", "Part", "RpcClient", "Timing",
+           "long_text", "main_cli", "median", "ms", "now", "openai_client", "p50",
+           "raw_stream", "run_parts", "session", "tw_turn", "ws_turn"]
 
-TERMINAL = ("completed", "error", "cancelled")
+TERMINAL = ("completed", "error", "cancelled")  # on the wire
+TERMINAL_EVENTS = (Completed, Error, Cancelled)  # in process
 CHUNK = 8  # characters per SSE chunk in every scripted reply
 now = time.perf_counter
 
@@ -93,16 +96,17 @@ async def tw_turn(core: Tabwise, sid: str, prompt: str = "hi") -> Timing:
         parts: list[str] = []
         while True:
             ev = await sub.get()
-            if ev.type == "text_delta":
-                if not parts:
-                    first = now()
-                parts.append(ev.data["delta"])
-            elif ev.type in TERMINAL:
-                end = now()
-                if ev.type != "completed":
+            match ev.payload:
+                case TextDelta(delta=text):
+                    if not parts:
+                        first = now()
+                    parts.append(text)
+                case Completed():
+                    end = now()
+                    break
+                case Error() | Cancelled():
                     await asyncio.gather(task, return_exceptions=True)
-                    raise RuntimeError(f"turn ended with {ev.type}: {ev.data}")
-                break
+                    raise RuntimeError(f"turn ended with {ev.payload}")
         await task
         return Timing(first - t0, end - t0, len(parts), "".join(parts))
     finally:

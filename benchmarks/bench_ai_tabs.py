@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tabwise.events import Payload, TextDelta, ToolApprovalRequest
+
 from ._ai import (
     CHUNK,
-    TERMINAL,
+    TERMINAL_EVENTS,
     Part,
     long_text,
     main_cli,
@@ -61,11 +63,11 @@ async def read_tab(sub: Subscription, sid: str, tag: str) -> TabRead:
         r.events += 1
         if ev.session_id != sid:
             r.misrouted += 1
-        elif ev.type == "text_delta":
-            if ev.data["delta"].replace(tag, ""):
+        elif isinstance(ev.payload, TextDelta):
+            if ev.payload.delta.replace(tag, ""):
                 r.misrouted += 1
-            parts.append(ev.data["delta"])
-        elif ev.type in TERMINAL:
+            parts.append(ev.payload.delta)
+        elif isinstance(ev.payload, TERMINAL_EVENTS):
             r.end = now()
             r.text = "".join(parts)
             return r
@@ -78,9 +80,10 @@ async def read_all(sub: Subscription, owner: dict[str, int], tabs: int) -> tuple
         ev = await sub.get()
         events += 1
         i = owner.get(ev.session_id)
-        if i is None or (ev.type == "text_delta" and ev.data["delta"].replace(tag_of(i), "")):
+        p = ev.payload
+        if i is None or (isinstance(p, TextDelta) and p.delta.replace(tag_of(i), "")):
             misrouted += 1
-        ended += ev.type in TERMINAL
+        ended += isinstance(p, TERMINAL_EVENTS)
     return events, misrouted
 
 
@@ -150,18 +153,18 @@ async def p2(core: Tabwise, fake: FakeServer, workdir: Path, quick: bool) -> lis
                 await core.clear_ai_conversation(sid)
             return out
 
-        async def with_blocked(reply: Reply, wait_for: str | None,
+        async def with_blocked(reply: Reply, wait_for: type[Payload] | None,
                                approve: bool = False) -> list[float]:
             fake.script("tab00", reply)
             sub = core.subscribe(blocked)
             turn = asyncio.create_task(core.send_ai_prompt(blocked, "block"))
             try:
                 if wait_for:
-                    while (ev := await asyncio.wait_for(sub.get(), 10)).type != wait_for:
+                    while not isinstance(
+                            p := (await asyncio.wait_for(sub.get(), 10)).payload, wait_for):
                         pass
-                    if approve:  # let the tool run; it outlasts the measurement
-                        await core.respond_to_tool_approval(
-                            blocked, ev.data["request_id"], "approve")
+                    if approve and isinstance(p, ToolApprovalRequest):  # let the tool run
+                        await core.respond_to_tool_approval(blocked, p.request_id, "approve")
                         await asyncio.sleep(0.1)
                 else:  # the request is in flight and the fake is sitting on it
                     n = len(fake.llm.requests)
@@ -179,9 +182,9 @@ async def p2(core: Tabwise, fake: FakeServer, workdir: Path, quick: bool) -> lis
         sleeper = Reply(tool_calls=[ToolCall("run_command", {"command": "sleep 10"})])
         scenarios: dict[str, Callable[[], Awaitable[list[float]]]] = {
             "free": others_ttft,
-            "approval": lambda: with_blocked(approval, "tool_approval_request"),
+            "approval": lambda: with_blocked(approval, ToolApprovalRequest),
             "hung": lambda: with_blocked(Reply(hang=True), None),
-            "tool": lambda: with_blocked(sleeper, "tool_approval_request", approve=True),
+            "tool": lambda: with_blocked(sleeper, ToolApprovalRequest, approve=True),
         }
         ttft: dict[str, list[float]] = {k: [] for k in scenarios}
         for rnd in range(rounds):  # the order flips each round, so drift cancels

@@ -16,6 +16,8 @@ import sys
 import time
 
 from tabwise.commands import Tabwise
+from tabwise.events import ToolApprovalRequest
+from tabwise.events import ToolCall as ToolCallEvent
 
 from ._fake import FakeServer, Reply, ToolCall, bench_home
 from ._rows import Row, row
@@ -47,17 +49,17 @@ async def _measure(fake: FakeServer, persist: bool, rounds: int) -> tuple[list[f
                 ticker: asyncio.Task[float] | None = None
                 start = 0.0
                 while True:
-                    ev = await sub.get()
-                    if ev.type == "tool_call":
-                        start = time.perf_counter()
-                        ticker = asyncio.create_task(_ticker(stop))
-                    elif ev.type == "tool_approval_request":
-                        waits.append((time.perf_counter() - start) * 1000)
-                        break
+                    match (await sub.get()).payload:
+                        case ToolCallEvent():
+                            start = time.perf_counter()
+                            ticker = asyncio.create_task(_ticker(stop))
+                        case ToolApprovalRequest(request_id=request_id):
+                            waits.append((time.perf_counter() - start) * 1000)
+                            break
                 stop.set()
                 if ticker is not None:
                     worst = max(worst, await ticker)
-                await core.respond_to_tool_approval(sid, ev.data["request_id"], "approve")
+                await core.respond_to_tool_approval(sid, request_id, "approve")
                 await turn
             sub.close()
             return waits, worst

@@ -30,6 +30,7 @@ import time
 from pydantic_ai.messages import ModelRequest, ModelResponse, TextPart, UserPromptPart
 
 from tabwise.commands import Tabwise
+from tabwise.events import Completed
 
 from ._fake import FakeServer, Reply, bench_home
 from ._fake_process import FakeProcess
@@ -111,8 +112,8 @@ async def _compare_times(fake: FakeServer | FakeProcess, rounds: int, chunks: in
             def durations() -> dict[str, float]:
                 out = {}
                 while (ev := sub.get_nowait()) is not None:
-                    if ev.type == "completed":
-                        out[ev.session_id] = float(ev.data["duration_ms"])
+                    if isinstance(ev.payload, Completed):
+                        out[ev.session_id] = ev.payload.duration_ms
                 return out
 
             for _ in range(rounds):

@@ -21,6 +21,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tabwise.events import ToolCall as ToolCallEvent
+from tabwise.events import ToolResult
+
 from ._fake import ROOT, FakeServer, Reply, ToolCall, bench_home
 from ._rows import Row, quantile, row
 
@@ -62,9 +65,9 @@ async def one_turn(core: Tabwise, fake: FakeServer, sid: str, call: ToolCall) ->
         await core.send_ai_prompt(sid, "go")
         start = end = None
         while (ev := sub.get_nowait()) is not None:
-            if ev.type == "tool_call":
+            if isinstance(ev.payload, ToolCallEvent):
                 start = ev.ts
-            elif ev.type == "tool_result":
+            elif isinstance(ev.payload, ToolResult):
                 end = ev.ts
         assert start is not None and end is not None
         return end - start

@@ -36,6 +36,8 @@ from typing import Any
 
 from textual import events
 
+from tabwise.events import Completed, TextDelta
+
 from ._fake import FakeServer, Reply, bench_home
 from ._rows import Row, quantile, row
 
@@ -98,13 +100,12 @@ class DeltaClock:
         inner = screen.apply_event
 
         def apply_event(event: Any) -> None:
-            kind = event.type
-            if kind == "text_delta":
+            if isinstance(event.payload, TextDelta):
                 now = time.perf_counter()
                 self.first = self.first or now
                 self.last = now
             inner(event)
-            if kind == "completed":
+            if isinstance(event.payload, Completed):
                 self.completed += 1
 
         screen.apply_event = apply_event

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+from tabwise.api import to_json
 from tabwise.events import Event, Subscription
 
 # API keys the test providers read from the environment (see conftest.make_home).
@@ -29,12 +30,18 @@ async def collect_until(sub: Subscription, pred: Callable[[Event], bool],
     return out
 
 
+def fields(ev: Event) -> dict[str, Any]:
+    """The event's own fields (its payload) as plain data."""
+    data: dict[str, Any] = to_json(ev.payload)
+    return data
+
+
 def of_type(events: list[Event], type_: str) -> list[Event]:
     return [e for e in events if e.type == type_]
 
 
 def text_of(events: list[Event]) -> str:
-    return "".join(e.data["delta"] for e in events if e.type == "text_delta")
+    return "".join(e.payload.delta for e in events if e.type == "text_delta")
 
 
 def terminal(ev: Event) -> bool:

@@ -22,9 +22,10 @@ from pydantic_ai.messages import (
 from tabwise.agent import BridgeHooks
 from tabwise.commands import Tabwise
 from tabwise.errors import ProviderError, SessionBusy, TurnCancelled
-from tabwise.events import Event, Subscription
+from tabwise.events import Event, StateChanged, Subscription
 
 from fake_llm import FakeLLM, RecordedRequest, Reply, ToolCall
+from helpers import fields
 
 SETTINGS = """
 [ai.local1.context_windows]
@@ -74,10 +75,12 @@ async def new_tab(core: Tabwise, workdir: Path, config: dict[str, str] = M1,
 
 
 def drain(sub: Subscription) -> list[Event]:
-    """Every event published so far (the bus delivers synchronously)."""
+    """Every event published so far (the bus delivers synchronously), state_changed
+    aside: these tests are about the other events and their order."""
     out = []
     while (ev := sub.get_nowait()) is not None:
-        out.append(ev)
+        if not isinstance(ev.payload, StateChanged):
+            out.append(ev)
     return out
 
 
@@ -131,12 +134,12 @@ async def test_usage_rises_and_warns_once_per_crossing(core: Tabwise, fake_llm: 
                                                  "utilization": 0.2525}
     events = drain(sub)
     assert types(events)[-2:] == ["completed", "context_usage"]
-    assert events[-1].data["used_tokens"] == 1010
+    assert events[-1].payload.used_tokens == 1010
     assert not of_type(events, "context_warning")
 
     await core.send_ai_prompt(sid, "two")
     events = drain(sub)
-    assert [e.data["used_tokens"] for e in of_type(events, "context_warning")] == [2110]
+    assert [e.payload.used_tokens for e in of_type(events, "context_warning")] == [2110]
     await core.send_ai_prompt(sid, "three")
     assert not of_type(drain(sub), "context_warning")  # still above: no second warning
     assert (await core.get_context_usage(sid))["used_tokens"] == 2510
@@ -210,7 +213,7 @@ async def test_compaction_before_a_request_that_would_cross_the_threshold(
     order = types(events)
     assert order.index("started") < order.index("compaction_started") \
         < order.index("compaction_completed") < order.index("completed")
-    done = of_type(events, "compaction_completed")[0].data
+    done = fields(of_type(events, "compaction_completed")[0])
     assert done["trigger"] == "auto"
     assert done["messages_before"] == 13 and done["messages_after"] < 13
     assert done["tokens_before"] >= 3200 > done["tokens_after"]
@@ -261,7 +264,7 @@ async def test_compaction_in_the_middle_of_a_tool_loop(core: Tabwise, fake_llm: 
     events = drain(sub)
     assert len(of_type(events, "compaction_completed")) == 1
     # Usage is reported after each step of the loop, not only at the end.
-    used = [e.data["used_tokens"] for e in of_type(events, "context_usage")]
+    used = [e.payload.used_tokens for e in of_type(events, "context_usage")]
     assert used[:2] == [1010, 2010] and used[-1] == 910
     # Nothing of the turn is lost for the archive, though part of it was folded.
     assert len(rec.transcript) == 8
@@ -290,9 +293,9 @@ async def test_compaction_that_fails_ends_the_turn_with_a_clear_error(
 
     events = drain(sub)
     assert types(events)[-3:] == ["compaction_started", "compaction_failed", "error"]
-    failed = of_type(events, "compaction_failed")[0].data
+    failed = fields(of_type(events, "compaction_failed")[0])
     assert "summarizer down" in failed["message"] and failed["error_type"] == "server"
-    assert events[-1].data["error_type"] == "context_window"
+    assert events[-1].payload.error_type == "context_window"
     assert await core.get_ai_conversation_length(sid) == 4
     assert rec.replaced == 0
 
@@ -383,7 +386,7 @@ async def test_manual_compaction(core: Tabwise, fake_llm: FakeLLM, workdir: Path
     assert is_summary_request(fake_llm.requests[-1])
     events = drain(sub)
     assert types(events)[:2] == ["compaction_started", "compaction_completed"]
-    assert of_type(events, "compaction_completed")[0].data["trigger"] == "manual"
+    assert of_type(events, "compaction_completed")[0].payload.trigger == "manual"
     assert (await core.get_context_usage(sid))["used_tokens"] == result["tokens_after"]
     assert rec.replaced == 1 and len(rec.transcript) == 6
 
@@ -426,7 +429,7 @@ async def test_switch_to_a_smaller_window_warns_and_compacts_before_the_next_req
 
     await core.init_ai_session(sid, M1)
     events = drain(sub)
-    warning = of_type(events, "warning")[0].data["message"]
+    warning = of_type(events, "warning")[0].payload.message
     assert "65,536" in warning and "4,000" in warning and "compacted" in warning
     assert (await core.get_context_usage(sid))["max_tokens"] == 4000
 
@@ -462,7 +465,7 @@ async def test_oversized_tool_output_is_cut_for_the_model_only(
     # The history, the archive and the UI keep the full output.
     returns = [p for m in rec.transcript for p in m.parts if isinstance(p, ToolReturnPart)]
     assert len(returns[0].content) >= 20_000
-    result = of_type(drain(sub), "tool_result")[0].data["result"]
+    result = of_type(drain(sub), "tool_result")[0].payload.result
     assert len(result) >= 20_000
 
 

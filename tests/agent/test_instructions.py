@@ -13,7 +13,7 @@ from tabwise.agent._instructions import MAX_CHARS, find_rules_files, render_rule
 from tabwise.commands import Tabwise
 
 from fake_llm import FakeLLM, Reply, ToolCall
-from helpers import ai, collect_until, of_type
+from helpers import ai, collect_until, fields, of_type
 
 
 def test_nearest_file_last_and_the_search_stops_at_the_repository(tmp_path: Path) -> None:
@@ -90,9 +90,9 @@ async def test_the_request_carries_agents_md_and_follows_edits(
         assert "Rule one" not in sent
 
         events = await collect_until(sub, lambda e: e.type == "completed"
-                                     and e.data.get("response", "").startswith("echo: again"))
+                                     and fields(e).get("response", "").startswith("echo: again"))
         changed = of_type(events, "instructions_changed")
-        assert changed and changed[-1].data == {"files": [str(rules)], "settings": True}
+        assert changed and fields(changed[-1]) == {"files": [str(rules)], "settings": True}
         listed = await core.list_sessions()
         assert listed[0]["instructions"] == [str(rules)]
     finally:
@@ -123,7 +123,7 @@ async def test_cd_into_a_project_announces_its_rules(
         sub = core.subscribe(sid)
         await core.pty_write(sid, f"cd '{project}'\n")
         events = await collect_until(sub, lambda e: e.type == "instructions_changed")
-        assert events[-1].data["files"] == [str(project / "AGENTS.md")]
+        assert fields(events[-1])["files"] == [str(project / "AGENTS.md")]
     finally:
         await core.stop()
 

@@ -25,8 +25,8 @@ async def test_a_cut_stream_is_an_error_and_nothing_is_saved(core: Tabwise, fake
     events = await collect_until(sub, terminal)
     assert not of_type(events, "completed")
     (error,) = of_type(events, "error")
-    assert error.data["error_type"] in ("incomplete_stream", "connection")
-    assert err.value.error_type == error.data["error_type"]
+    assert error.payload.error_type in ("incomplete_stream", "connection")
+    assert err.value.error_type == error.payload.error_type
     assert await core.get_ai_conversation_length(sid) == 0
     assert core.archive is not None
     await core.archive.flush()

@@ -17,9 +17,10 @@ from tabwise.errors import (
     TurnCancelled,
     UnknownProvider,
 )
+from tabwise.server import event_params
 
 from fake_llm import FakeLLM, Reply
-from helpers import KEY1, KEY2, ai, collect_until, of_type, terminal, text_of
+from helpers import KEY1, KEY2, ai, collect_until, fields, of_type, terminal, text_of
 
 
 async def test_two_tabs_stream_at_once_with_their_own_model_key_and_history(
@@ -45,8 +46,8 @@ async def test_two_tabs_stream_at_once_with_their_own_model_key_and_history(
     # The two streams overlapped in time.
     assert req_a.started < req_b.finished and req_b.started < req_a.finished
 
-    ev_a = await collect_until(sa, lambda e: terminal(e) and e.data.get("response") == ra)
-    ev_b = await collect_until(sb, lambda e: terminal(e) and e.data.get("response") == rb)
+    ev_a = await collect_until(sa, lambda e: terminal(e) and fields(e).get("response") == ra)
+    ev_b = await collect_until(sb, lambda e: terminal(e) and fields(e).get("response") == rb)
     assert {e.session_id for e in ev_a} == {a["session_id"]}
     assert {e.session_id for e in ev_b} == {b["session_id"]}
     for evs in (ev_a, ev_b):
@@ -64,13 +65,13 @@ async def test_every_started_ends_once_and_seq_survives_a_switch(
     await core.init_ai_session(sid, ai("local2", "m2"))
     await core.send_ai_prompt(sid, "two")
     events = await collect_until(sub, lambda e: e.type == "completed" and
-                                 e.data["response"] == "echo: two")
+                                 e.payload.response == "echo: two")
     seqs = [e.seq for e in events]
     assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
     assert len(of_type(events, "started")) == 2
     assert len([e for e in events if terminal(e)]) == 2
     changed = of_type(events, "ai_config_changed")
-    assert changed and changed[0].data == {"provider": "local2", "model": "m2"}
+    assert changed and fields(changed[0]) == {"provider": "local2", "model": "m2"}
 
 
 async def test_second_prompt_while_busy_is_refused(core: Tabwise, fake_llm: FakeLLM,
@@ -151,9 +152,9 @@ async def test_provider_failure_in_one_tab_leaves_the_other_working(
         events = await collect_until(sub, terminal)
         err = events[-1]
         assert err.type == "error" and err.session_id == a
-        assert err.data["message"]
+        assert err.payload.message
         if error_type:
-            assert err.data["error_type"] == error_type
+            assert err.payload.error_type == error_type
         # The failing tab recovers on its next turn.
         assert await core.send_ai_prompt(a, "again") == "echo: again"
     finally:
@@ -227,4 +228,4 @@ async def test_a_provider_echoing_the_key_never_leaks_it(core: Tabwise, fake_llm
         await core.send_ai_prompt(sid, "hi")
     assert KEY1 not in str(err.value) and "[redacted]" in str(err.value)
     events = await collect_until(sub, terminal)
-    assert KEY1 not in str([e.to_dict() for e in events])
+    assert KEY1 not in str([event_params(e) for e in events])

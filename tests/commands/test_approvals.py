@@ -13,7 +13,7 @@ from tabwise.errors import ApprovalNotFound, InvalidParams, TurnCancelled
 from tabwise.events import Event
 
 from fake_llm import FakeLLM, Reply, ToolCall
-from helpers import ai, collect_until, of_type, terminal
+from helpers import ai, collect_until, fields, of_type, terminal
 
 
 def write_call(path: str = "out.txt", content: str = "hello") -> Reply:
@@ -39,18 +39,18 @@ async def test_approve_runs_the_tool_and_the_model_sees_the_result(
     fake_llm.script("m1", write_call())
     turn = asyncio.create_task(core.send_ai_prompt(sid, "write it"))
     req = await wait_request(sub)
-    assert req.data["tool_name"] == "write_file"
-    assert req.data["args"] == {"path": "out.txt", "content": "hello"}
-    assert req.data["risk"] == "medium"
+    assert req.payload.tool_name == "write_file"
+    assert req.payload.args == {"path": "out.txt", "content": "hello"}
+    assert req.payload.risk == "medium"
     pending = await core.get_pending_approvals(sid)
-    assert [p["request_id"] for p in pending] == [req.data["request_id"]]
-    await core.respond_to_tool_approval(sid, req.data["request_id"], "approve")
+    assert [p["request_id"] for p in pending] == [req.payload.request_id]
+    await core.respond_to_tool_approval(sid, req.payload.request_id, "approve")
     answer = await turn
     assert (workdir / "out.txt").read_text() == "hello"
     assert answer.startswith("tool said:")
     events = await collect_until(sub, terminal)
     results = of_type(events, "tool_result")
-    assert results and results[0].data["success"] is True
+    assert results and results[0].payload.success is True
     # The tool's output went back to the model.
     tool_msgs = [m for m in fake_llm.requests_for("m1")[-1].messages if m["role"] == "tool"]
     assert tool_msgs and "out.txt" in str(tool_msgs[0]["content"])
@@ -68,18 +68,18 @@ async def test_deny_with_reason_reaches_the_model(core: Tabwise, fake_llm: FakeL
     fake_llm.script("m1", write_call())
     turn = asyncio.create_task(core.send_ai_prompt(sid, "write it"))
     req = await wait_request(sub)
-    await core.respond_to_tool_approval(sid, req.data["request_id"], "deny",
+    await core.respond_to_tool_approval(sid, req.payload.request_id, "deny",
                                         "not in this folder")
     await turn
     assert not (workdir / "out.txt").exists()
     events = await collect_until(sub, terminal)
     denied = of_type(events, "tool_denied")
-    assert denied and "not in this folder" in denied[0].data["reason"]
+    assert denied and "not in this folder" in denied[0].payload.reason
     tool_msgs = [m for m in fake_llm.requests_for("m1")[-1].messages if m["role"] == "tool"]
     assert "denied" in str(tool_msgs[0]["content"]) and "not in this folder" in str(
         tool_msgs[0]["content"])
     with pytest.raises(ApprovalNotFound):  # already answered
-        await core.respond_to_tool_approval(sid, req.data["request_id"], "approve")
+        await core.respond_to_tool_approval(sid, req.payload.request_id, "approve")
 
 
 async def test_always_allow_is_scoped_to_one_tab(core: Tabwise, fake_llm: FakeLLM,
@@ -90,12 +90,12 @@ async def test_always_allow_is_scoped_to_one_tab(core: Tabwise, fake_llm: FakeLL
     fake_llm.script("m1", write_call("a1.txt"), Reply(text="ok"), write_call("a2.txt"))
     turn = asyncio.create_task(core.send_ai_prompt(a, "write"))
     req = await wait_request(sa)
-    await core.respond_to_tool_approval(a, req.data["request_id"], "always_allow")
+    await core.respond_to_tool_approval(a, req.payload.request_id, "always_allow")
     await turn
     await core.send_ai_prompt(a, "write again")  # no question this time
     assert (workdir / "a2.txt").exists()
     evs = await collect_until(sa, lambda e: e.type == "completed" and
-                              "a2.txt" in str(e.data.get("response")))
+                              "a2.txt" in str(fields(e).get("response")))
     assert of_type(evs, "tool_auto_approved")
     # Tab B still asks.
     fake_llm.script("m2", write_call("b.txt"))
@@ -103,8 +103,8 @@ async def test_always_allow_is_scoped_to_one_tab(core: Tabwise, fake_llm: FakeLL
     req_b = await wait_request(sb)
     # A's id space is not B's.
     with pytest.raises(ApprovalNotFound):
-        await core.respond_to_tool_approval(a, req_b.data["request_id"], "approve")
-    await core.respond_to_tool_approval(b, req_b.data["request_id"], "deny")
+        await core.respond_to_tool_approval(a, req_b.payload.request_id, "approve")
+    await core.respond_to_tool_approval(b, req_b.payload.request_id, "deny")
     await turn_b
     assert not (workdir / "b.txt").exists()
 
@@ -123,7 +123,7 @@ async def test_timeout_denies_and_tells_the_model(make_home: Callable[..., Path]
         await core.send_ai_prompt(sid, "write it")
         events = await collect_until(sub, terminal)
         denied = of_type(events, "tool_denied")
-        assert denied and "0.3 seconds" in denied[0].data["reason"]
+        assert denied and "0.3 seconds" in denied[0].payload.reason
         assert not (workdir / "out.txt").exists()
         tool_msgs = [m for m in fake_llm.requests_for("m1")[-1].messages
                      if m["role"] == "tool"]
@@ -180,8 +180,8 @@ async def test_never_allow_and_secret_paths(make_home: Callable[..., Path], fake
         fake_llm.script("m1", write_call(".env", "TOKEN=1"))
         turn = asyncio.create_task(core.send_ai_prompt(sid, "write env"))
         req = await wait_request(sub)
-        assert req.data["risk"] == "high"
-        await core.respond_to_tool_approval(sid, req.data["request_id"], "deny")
+        assert req.payload.risk == "high"
+        await core.respond_to_tool_approval(sid, req.payload.request_id, "deny")
         await turn
         assert not (workdir / ".env").exists()
     finally:
@@ -207,9 +207,9 @@ async def test_two_tabs_waiting_never_block_a_third_that_streams(
     # Both wait; a third tab streams a whole turn meanwhile.
     assert await asyncio.wait_for(core.send_ai_prompt(c, "free"), 5) == "echo: free"
     assert not ta.done() and not tb.done()
-    await core.respond_to_tool_approval(b, rb.data["request_id"], "approve")
+    await core.respond_to_tool_approval(b, rb.payload.request_id, "approve")
     await tb
     assert not ta.done()
-    await core.respond_to_tool_approval(a, ra.data["request_id"], "approve")
+    await core.respond_to_tool_approval(a, ra.payload.request_id, "approve")
     await ta
     assert (workdir / "a.txt").exists() and (workdir / "b.txt").exists()

@@ -36,8 +36,8 @@ async def cd_and_wait(core: Tabwise, sid: str, target: Path, timeout: float = 10
     sub = core.subscribe(sid)
     await core.pty_write(sid, f"cd '{target}'\n")
     events = await collect_until(sub, lambda e: e.type == "cwd_changed"
-                                 and e.data["working_directory"] == str(target), timeout)
-    assert events[-1].data["working_directory"] == str(target)
+                                 and e.payload.working_directory == str(target), timeout)
+    assert events[-1].payload.working_directory == str(target)
 
 
 def tool_results(fake: FakeLLM, model: str) -> list[str]:
@@ -84,7 +84,7 @@ async def test_cd_in_the_shell_moves_the_agent(
         turn = asyncio.create_task(core.send_ai_prompt(sid, "pwd?"))
         req = (await collect_until(events_sub,
                                    lambda e: e.type == "tool_approval_request"))[-1]
-        await core.respond_to_tool_approval(sid, req.data["request_id"], "approve")
+        await core.respond_to_tool_approval(sid, req.payload.request_id, "approve")
         await turn
         pwd = tool_results(fake_llm, "m1")[-1]
         assert str(sub_dir.resolve()) in pwd
@@ -170,7 +170,7 @@ async def test_a_remote_osc7_is_ignored(make_home: Callable[..., Path], workdir:
         await core.pty_write(sid, f"printf '\\033]7;file://localhost{workdir}/x\\007'\n")
         (workdir / "x").mkdir()
         events = await collect_until(sub, lambda e: e.type == "cwd_changed")
-        assert [e.data["working_directory"] for e in of_type(events, "cwd_changed")] == [
+        assert [e.payload.working_directory for e in of_type(events, "cwd_changed")] == [
             str(workdir / "x")]
     finally:
         await core.stop()

@@ -34,7 +34,7 @@ async def approve_next(core: Tabwise, sid: str, decision: str = "approve") -> No
         ev = (await collect_until(sub, lambda e: e.type == "tool_approval_request"))[-1]
     finally:
         sub.close()
-    await core.respond_to_tool_approval(sid, ev.data["request_id"], decision)
+    await core.respond_to_tool_approval(sid, ev.payload.request_id, decision)
 
 
 async def two_turns_with_a_tool(core: Tabwise, fake_llm: FakeLLM, workdir: Path) -> str:
@@ -143,7 +143,7 @@ async def test_compare_each_fork_streams_asks_and_fails_on_its_own(
     if not failed:
         failed = [e for e in await collect_until(sub, lambda e: e.type == "error")
                   if e.type == "error"]
-    await core.respond_to_tool_approval(asking, seen[-1].data["request_id"], "approve")
+    await core.respond_to_tool_approval(asking, seen[-1].payload.request_id, "approve")
     results = await run
     sub.close()
     assert [r["ai_config"] for r in results] == [ai("local1", "m1"), ai("local1", "m1b"),

@@ -39,8 +39,8 @@ async def _fail(core: Tabwise, sid: str) -> tuple[str, str]:
     with pytest.raises(ProviderError) as err:
         await core.send_ai_prompt(sid, "hi")
     [event] = of_type(await collect_until(sub, terminal), "error")
-    assert event.data["message"] == str(err.value)
-    return str(err.value), str(event.data["error_type"])
+    assert event.payload.message == str(err.value)
+    return str(err.value), str(event.payload.error_type)
 
 
 async def test_connection_refused_names_the_url_it_tried(

@@ -48,7 +48,7 @@ async def test_unpriced_custom_model_counts_tokens_and_has_no_cost(
     await core.send_ai_prompt(sid, "a")
     await core.send_ai_prompt(sid, "b")
     completed = of_type(await collect_until(sub, terminal), "completed")
-    assert completed[0].data["cost_usd"] is None
+    assert completed[0].payload.cost_usd is None
     usage = await core.get_session_usage(sid)
     assert usage["input_tokens"] == 300 and usage["output_tokens"] == 30
     assert usage["requests"] == 2 and usage["unpriced_requests"] == 2
@@ -77,7 +77,7 @@ async def test_priced_model_tool_steps_compaction_and_restart(
         await core.send_ai_prompt(sid, "read a.txt")
         done = of_type(await collect_until(sub, terminal), "completed")[0]
         turn_cost = price(1000, 50) + price(1200, 100)
-        assert done.data["cost_usd"] == pytest.approx(turn_cost)
+        assert done.payload.cost_usd == pytest.approx(turn_cost)
         fake_llm.script("gpt-4.1-mini", reply("second", 1500, 200))
         await core.send_ai_prompt(sid, "again " + "padding " * 30)
         # A manual compaction is a request too, and it is counted.

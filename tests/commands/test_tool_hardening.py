@@ -19,7 +19,7 @@ import pytest
 from tabwise.commands import Tabwise
 
 from fake_llm import FakeLLM, Reply, ToolCall
-from helpers import ai, collect_until, of_type, terminal
+from helpers import ai, collect_until, fields, of_type, terminal
 
 
 def call(tool: str, **args: object) -> Reply:
@@ -65,7 +65,7 @@ async def asks_and_deny(core: Tabwise, sid: str, prompt: str) -> dict[str, objec
                                  or terminal(e))
     assert events[-1].type == "tool_approval_request", \
         f"the call ran without asking: {[e.type for e in events]}"
-    request = events[-1].data
+    request = fields(events[-1])
     await core.respond_to_tool_approval(sid, str(request["request_id"]), "deny")
     await asyncio.wait_for(turn, 10)
     return request
@@ -238,7 +238,7 @@ async def test_background_children_of_run_command_die_with_the_tab(
     fake_llm.script("m1", call("run_command", command=command))
     turn = asyncio.create_task(core.send_ai_prompt(sid, "run"))
     events = await collect_until(sub, lambda e: e.type == "tool_approval_request")
-    await core.respond_to_tool_approval(sid, events[-1].data["request_id"], "approve")
+    await core.respond_to_tool_approval(sid, events[-1].payload.request_id, "approve")
     assert "[exit code 0]" in await asyncio.wait_for(turn, 10)
     assert processes_running(plain)
     if shutil.which("setsid"):

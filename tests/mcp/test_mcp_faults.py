@@ -37,9 +37,9 @@ async def test_a_missing_command_fails_with_a_sentence_and_the_tab_works(
         row = await wait_status(core, a, "gone", "failed")
         assert "no-such-mcp-server-xyz" in row["error"] and "PATH" in row["error"]
         statuses = of_type(await collect_until(
-            sub, lambda e: e.type == "mcp_status" and e.data["status"] == "failed"),
+            sub, lambda e: e.type == "mcp_status" and e.payload.status == "failed"),
             "mcp_status")
-        assert statuses[-1].data["server"] == "gone"
+        assert statuses[-1].payload.server == "gone"
         assert await core.send_ai_prompt(a, "still fine?") == "echo: still fine?"
     finally:
         await core.stop()
@@ -71,8 +71,8 @@ async def test_a_crash_mid_call_is_an_error_result_and_the_server_restarts(
         await core.send_ai_prompt(a, "die")
         assert "failed during the call" in last_tool_message(fake_llm)
         events = await collect_until(sub, lambda e: e.type == "mcp_status"
-                                     and e.data["status"] == "connected", timeout=30)
-        assert [e.data["status"] for e in of_type(events, "mcp_status")][:1] == ["failed"]
+                                     and e.payload.status == "connected", timeout=30)
+        assert [e.payload.status for e in of_type(events, "mcp_status")][:1] == ["failed"]
         # The restarted server answers again.
         fake_llm.script("m1", Reply(tool_calls=[ToolCall("t_echo", {"text": "back"})]))
         await core.send_ai_prompt(a, "again")
@@ -92,7 +92,7 @@ async def test_garbage_from_a_server_is_an_error_result_not_a_broken_tab(
         answer = await core.send_ai_prompt(a, "mangle")
         assert answer.startswith("tool said: Error:")
         results = of_type(await collect_until(sub, terminal), "tool_result")
-        assert results and results[0].data["success"] is False
+        assert results and results[0].payload.success is False
         assert await core.send_ai_prompt(a, "next") == "echo: next"
     finally:
         await core.stop()

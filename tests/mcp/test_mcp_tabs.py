@@ -34,17 +34,17 @@ async def test_mcp_call_asks_in_that_tab_only_and_the_result_reaches_the_model(
         turn = asyncio.create_task(core.send_ai_prompt(a, "use the tool"))
         events = await collect_until(sub_a, lambda e: e.type == "tool_approval_request")
         req = events[-1]
-        assert req.data["tool_name"] == "t_echo" and req.data["args"] == {"text": "hi"}
+        assert req.payload.tool_name == "t_echo" and req.payload.args == {"text": "hi"}
         assert sub_b.get_nowait() is None or all(
             e.type != "tool_approval_request" for e in [sub_b.get_nowait()] if e)
         assert await core.get_pending_approvals(b) == []
-        await core.respond_to_tool_approval(a, req.data["request_id"], "approve")
+        await core.respond_to_tool_approval(a, req.payload.request_id, "approve")
         await turn
         tool_msgs = [m for m in fake_llm.requests_for("m1")[-1].messages
                      if m["role"] == "tool"]
         assert "echo:hi" in str(tool_msgs[0]["content"])
         results = of_type(await collect_until(sub_a, terminal), "tool_result")
-        assert results[0].data["success"] is True
+        assert results[0].payload.success is True
         assert core.archive is not None
         await core.archive.flush()
         audit = await core.archive.load_audit(a)
@@ -90,7 +90,7 @@ async def test_always_allow_of_an_mcp_tool_is_scoped_to_the_tab(
         fake_llm.script("m1", call)
         turn = asyncio.create_task(core.send_ai_prompt(a, "first"))
         req = (await collect_until(sub_a, lambda e: e.type == "tool_approval_request"))[-1]
-        await core.respond_to_tool_approval(a, req.data["request_id"], "always_allow")
+        await core.respond_to_tool_approval(a, req.payload.request_id, "always_allow")
         await turn
         await collect_until(sub_a, terminal)
         # Tab A does not ask again ...
@@ -103,8 +103,8 @@ async def test_always_allow_of_an_mcp_tool_is_scoped_to_the_tab(
         fake_llm.script("m1", call)
         turn_b = asyncio.create_task(core.send_ai_prompt(b, "in b"))
         req_b = (await collect_until(sub_b, lambda e: e.type == "tool_approval_request"))[-1]
-        assert req_b.data["tool_name"] == "t_echo"
-        await core.respond_to_tool_approval(b, req_b.data["request_id"], "deny")
+        assert req_b.payload.tool_name == "t_echo"
+        await core.respond_to_tool_approval(b, req_b.payload.request_id, "deny")
         await turn_b
     finally:
         await core.stop()
@@ -126,7 +126,7 @@ async def test_never_allow_refuses_an_mcp_tool_by_name_or_server_pattern(
         await core.send_ai_prompt(a, "die")
         events = await collect_until(sub, lambda e: e.type == "completed")
         denied = of_type(events, "tool_denied")
-        assert denied and "never allow" in denied[0].data["reason"]
+        assert denied and "never allow" in denied[0].payload.reason
         # The server was never called: it is still up with the same process.
         assert (await wait_status(core, a, "t", "connected"))["error"] is None
         tool_msgs = [m for m in fake_llm.requests_for("m1")[-1].messages
@@ -156,8 +156,8 @@ async def test_secret_rules_apply_to_mcp_tools_even_with_approval_auto(
         fake_llm.script("m1", Reply(tool_calls=[ToolCall("t_echo", {"text": "~/.ssh/id_rsa"})]))
         turn = asyncio.create_task(core.send_ai_prompt(a, "read a key"))
         req = (await collect_until(sub, lambda e: e.type == "tool_approval_request"))[-1]
-        assert req.data["risk"] == "high" and "secret" in req.data["reasons"][0]
-        await core.respond_to_tool_approval(a, req.data["request_id"], "deny")
+        assert req.payload.risk == "high" and "secret" in req.payload.reasons[0]
+        await core.respond_to_tool_approval(a, req.payload.request_id, "deny")
         await turn
     finally:
         await core.stop()

@@ -16,7 +16,7 @@ import pytest
 from tabwise.commands import Tabwise
 
 from fake_llm import FakeLLM, Reply, ToolCall
-from helpers import ai
+from helpers import ai, fields
 from mcp_helpers import SERVER, stdio_table, wait_status
 
 SECRET = "mcp-secret-token-9f8e7d6c"
@@ -84,7 +84,7 @@ async def test_streamable_http_with_a_header_from_the_environment(
         while (ev := sub.get_nowait()) is not None:
             if ev.type == "mcp_status":
                 events.append(ev)
-        assert events and SECRET not in json.dumps([e.data for e in events])
+        assert events and SECRET not in json.dumps([fields(e) for e in events])
     finally:
         await core.stop()
     # The token is not in the archive, the settings file or the logs (the tool's own

@@ -14,7 +14,7 @@ from typing import Any
 from tabwise.commands import Tabwise
 
 from fake_llm import FakeLLM, Reply, ToolCall
-from helpers import collect_until, of_type, terminal
+from helpers import collect_until, fields, of_type, terminal
 from rpc_client import RpcClient
 
 
@@ -29,7 +29,7 @@ async def wait_request(core: Tabwise, sid: str) -> dict[str, Any]:
         ev = (await collect_until(sub, lambda e: e.type == "tool_approval_request"))[-1]
     finally:
         sub.close()
-    return dict(ev.data)
+    return fields(ev)
 
 
 def tool_messages(fake: FakeLLM, model: str = "m1") -> list[dict[str, Any]]:
@@ -65,7 +65,7 @@ async def test_quit_with_an_approval_pending_then_approve_after_restart(
         assert [e.type for e in events if e.type in ("started", "completed")] == [
             "started", "completed"]
         assert (workdir / "out.txt").read_text() == "hello"
-        assert of_type(events, "tool_result")[0].data["success"] is True
+        assert of_type(events, "tool_result")[0].payload.success is True
         # The model got the tool's result with the whole conversation.
         request = fake_llm.requests_for("m1")[-1]
         assert request.user_texts() == ["an earlier turn", "write out.txt"]
@@ -114,10 +114,10 @@ async def test_deny_after_restart_tells_the_model_and_continues(
         events = await collect_until(sub, terminal)
         assert events[-1].type == "completed"
         assert not (workdir / "b.txt").exists()
-        assert "not now" in of_type(events, "tool_denied")[0].data["reason"]
+        assert "not now" in of_type(events, "tool_denied")[0].payload.reason
         # The read ran once, before the restart: its result is sent, it is not re-run.
         assert not [e for e in of_type(events, "tool_result")
-                    if e.data["request_id"] == "call_read"]
+                    if e.payload.request_id == "call_read"]
         assert len(fake_llm.requests_for("m1")) == reads_before + 1
         tools = {m["tool_call_id"]: str(m["content"]) for m in tool_messages(fake_llm)}
         assert "AAA" in tools["call_read"]
@@ -267,7 +267,7 @@ async def test_a_continued_turn_that_asks_again_survives_a_second_restart(
         sub = core.subscribe(sid)
         await core.respond_to_tool_approval(sid, "call_a", "approve")
         await collect_until(sub, lambda e: e.type == "tool_approval_request"
-                            and e.data["request_id"] == "call_b")
+                            and e.payload.request_id == "call_b")
     finally:
         await core.stop()
     assert (workdir / "a.txt").read_text() == "A"
@@ -279,7 +279,7 @@ async def test_a_continued_turn_that_asks_again_survives_a_second_restart(
         await core.respond_to_tool_approval(sid, "call_b", "approve")
         events = await collect_until(sub, terminal)
         assert events[-1].type == "completed"
-        assert events[-1].data["response"] == "both written"
+        assert events[-1].payload.response == "both written"
         assert (workdir / "b.txt").read_text() == "B"
         # One turn: prompt, call a, result a, call b, result b, answer.
         assert await core.get_ai_conversation_length(sid) == 6

@@ -72,7 +72,7 @@ async def test_unavailable_saved_model_falls_back_with_a_warning_and_keeps_the_r
         info = await core.restore_session(sid)
         assert info["ai_config"] == ai("local1", "m1")
         ev = await collect_until(sub, lambda e: e.type == "warning")
-        assert "local2/m2" in ev[-1].data["message"] and "local1/m1" in ev[-1].data["message"]
+        assert "local2/m2" in ev[-1].payload.message and "local1/m1" in ev[-1].payload.message
         assert await core.get_ai_conversation_length(sid) == 2
         row = await core.archive.get_session(sid)  # type: ignore[union-attr]
         assert (row.provider, row.model) == ("local2", "m2")  # type: ignore[union-attr]

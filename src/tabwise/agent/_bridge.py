@@ -36,7 +36,26 @@ from pydantic_ai.tools import DeferredToolResults
 from pydantic_ai.usage import UsageLimits
 
 from ..errors import ProviderError, SessionBusy, TurnCancelled
-from ..events import EventBus
+from ..events import (
+    AgentState,
+    AiConfigChanged,
+    Cancelled,
+    Completed,
+    ContextUsageChanged,
+    ContextWarning,
+    Error,
+    EventBus,
+    Payload,
+    ReasoningDelta,
+    SessionWarning,
+    Started,
+    StateChanged,
+    TextDelta,
+    ToolApprovalRequest,
+    ToolCall,
+    ToolDenied,
+    ToolResult,
+)
 from ..providers import BuiltModel
 from ..settings import Settings
 from ._approvals import ApprovalOutcome, Approvals, AuditRecord, PendingApproval
@@ -121,7 +140,7 @@ class AgentBridge:
         self.context = ContextBudget(built.context_window, settings.context)
         # The running turn or manual compaction: one at a time per tab.
         self._turn: asyncio.Task[Any] | None = None
-        self.state = "idle"  # idle | streaming | awaiting_approval | error
+        self._state: AgentState = "idle"  # see `state`
         self.closed = False
         self.usage = UsageLedger()
         self._turn_cost = TurnCost()
@@ -173,7 +192,7 @@ class AgentBridge:
         self._built = built
         self.context.max_tokens = built.context_window
         self.hooks.config_changed(self.session_id, built.provider, built.model_name)
-        self.publish("ai_config_changed", provider=built.provider, model=built.model_name)
+        self.publish(AiConfigChanged(built.provider, built.model_name))
         new_window = self.context.max_tokens
         if new_window < old_window:
             self.context.observe(self.history)
@@ -186,14 +205,28 @@ class AgentBridge:
                             "the next request.")
             else:
                 message += "."
-            self.publish("warning", message=message, previous_context_window=old_window,
-                         context_window=new_window)
+            self.publish(SessionWarning(message, previous_context_window=old_window,
+                                        context_window=new_window))
         self._publish_usage()
 
     # -- events ------------------------------------------------------------------------
 
-    def publish(self, type: str, **data: Any) -> None:
-        self.bus.publish(self.session_id, type, **data)
+    def publish(self, payload: Payload) -> None:
+        self.bus.publish(self.session_id, payload)
+
+    @property
+    def state(self) -> AgentState:
+        """idle | streaming | awaiting_approval | error; every change is published as
+        ``state_changed``, the one source of a tab's state for every front end."""
+        return self._state
+
+    @state.setter
+    def state(self, state: AgentState) -> None:
+        # Set after the event that caused the change (``completed`` before ``idle``), so
+        # a front end that sends the next prompt on ``idle`` has drawn the turn's end.
+        if state != self._state:
+            self._state = state
+            self.publish(StateChanged(state))
 
     # -- turns -------------------------------------------------------------------------
 
@@ -262,9 +295,11 @@ class AgentBridge:
     # -- context ---------------------------------------------------------------------
 
     def _publish_usage(self) -> None:
-        self.publish("context_usage", **self.context.to_dict())
-        if self.context.crossed_warning():
-            self.publish("context_warning", **self.context.to_dict())
+        c = self.context
+        used, limit, share = c.used_tokens, c.max_tokens, round(c.utilization, 4)
+        self.publish(ContextUsageChanged(used, limit, share))
+        if c.crossed_warning():
+            self.publish(ContextWarning(used, limit, share))
 
     def report_usage(self, used_tokens: int) -> None:
         """A new measure of the window in use (after a response or a compaction)."""
@@ -371,9 +406,11 @@ class AgentBridge:
             # Cancelled before the turn went on (no `started` yet, maybe before the task
             # ever ran): front ends still learn the questions are gone. Quitting keeps
             # them, silently.
-            self.state = "idle"
-            if not self.approvals.suspended:
-                self.publish("cancelled", turn_id=None)
+            if self.approvals.suspended:
+                self._state = "idle"  # quitting: no one is told, the questions stay
+            else:
+                self.publish(Cancelled(turn_id=None))
+                self.state = "idle"
 
     async def _resume(self, turn: PendingTurn, opened: dict[str, PendingApproval]) -> str:
         answered = [(c.request_id, ApprovalOutcome(c.decision not in ("deny", "timeout"),
@@ -395,10 +432,9 @@ class AgentBridge:
                            risk: str, opened: PendingApproval | None = None,
                            reasons: tuple[str, ...] = ()) -> ApprovalOutcome:
         def on_open(pa: PendingApproval) -> None:
+            self.publish(ToolApprovalRequest(request_id, tool_name, args, risk,
+                                             tuple(pa.reasons), str(self.working_directory)))
             self.state = "awaiting_approval"
-            self.publish("tool_approval_request", request_id=request_id, tool_name=tool_name,
-                         args=args, risk=risk, reasons=list(pa.reasons),
-                         working_directory=str(self.working_directory))
 
         outcome = await self.approvals.ask(
             request_id, tool_name, args, risk, self._settings.agent.approval_timeout_seconds,
@@ -410,8 +446,7 @@ class AgentBridge:
             self.hooks.pending_answered(self.session_id, request_id, outcome.decision,
                                         outcome.reason)
         if not outcome.approved:
-            self.publish("tool_denied", request_id=request_id, tool_name=tool_name,
-                         reason=outcome.reason or outcome.decision)
+            self.publish(ToolDenied(request_id, tool_name, outcome.reason or outcome.decision))
         return outcome
 
     async def _run_turn(self, text: str, context: str | None) -> str:
@@ -425,8 +460,7 @@ class AgentBridge:
         """One run of a turn: a new prompt, or (``deferred``) a saved turn continued."""
         turn_id = uuid.uuid4().hex[:12]
         built = self._built
-        self.publish("started", turn_id=turn_id, provider=built.provider,
-                     model=built.model_name)
+        self.publish(Started(turn_id, built.provider, built.model_name))
         self.state = "streaming"
         self._turn_cost = TurnCost()
         started = time.perf_counter()
@@ -451,14 +485,14 @@ class AgentBridge:
             )
         except asyncio.CancelledError:
             self.approvals.deny_all("The turn was cancelled.")
+            self.publish(Cancelled(turn_id))
             self.state = "idle"
-            self.publish("cancelled", turn_id=turn_id)
             raise
         except Exception as exc:
             message, kind = ((exc.message, "context_window") if isinstance(exc, ContextOverflow)
                              else describe_failure(exc))
+            self.publish(Error(turn_id, message, kind))
             self.state = "error"
-            self.publish("error", turn_id=turn_id, message=message, error_type=kind)
             raise ProviderError(message, kind) from exc
         finally:
             self.rules.drop_prefetch()
@@ -475,11 +509,10 @@ class AgentBridge:
             self.hooks.messages_added(self.session_id, new)
         usage = result.usage
         self.context.observe(self.history)
+        self.publish(Completed(turn_id, result.output, usage.input_tokens,
+                               usage.output_tokens, self._turn_cost.rounded,
+                               round((time.perf_counter() - started) * 1000, 1)))
         self.state = "idle"
-        self.publish("completed", turn_id=turn_id, response=result.output,
-                     input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
-                     cost_usd=self._turn_cost.rounded,
-                     duration_ms=round((time.perf_counter() - started) * 1000, 1))
         self._publish_usage()
         return result.output
 
@@ -491,20 +524,19 @@ class AgentBridge:
                 d = ev.delta
                 if isinstance(d, TextPartDelta):
                     if d.content_delta:
-                        publish("text_delta", delta=d.content_delta)
+                        publish(TextDelta(d.content_delta))
                 elif isinstance(d, ThinkingPartDelta) and d.content_delta:
-                    publish("reasoning_delta", delta=d.content_delta)
+                    publish(ReasoningDelta(d.content_delta))
             elif isinstance(ev, PartStartEvent):
                 p = ev.part
                 if isinstance(p, TextPart):
                     if p.content:
-                        publish("text_delta", delta=p.content)
+                        publish(TextDelta(p.content))
                 elif isinstance(p, ThinkingPart) and p.content:
-                    publish("reasoning_delta", delta=p.content)
+                    publish(ReasoningDelta(p.content))
             elif isinstance(ev, FunctionToolCallEvent):
                 call = ev.part
-                publish("tool_call", request_id=call.tool_call_id, tool_name=call.tool_name,
-                        args=call.args_as_dict())
+                publish(ToolCall(call.tool_call_id, call.tool_name, call.args_as_dict()))
             elif isinstance(ev, FunctionToolResultEvent):
                 ret = ev.part
                 ctx.deps.step_results[ret.tool_call_id] = ret
@@ -512,8 +544,7 @@ class AgentBridge:
                 if outcome == "denied":
                     continue
                 content = ret.content if isinstance(ret.content, str) else str(ret.content)
-                publish("tool_result", request_id=ret.tool_call_id, tool_name=ret.tool_name,
-                        success=outcome == "ok", result=content)
+                publish(ToolResult(ret.tool_call_id, ret.tool_name, outcome == "ok", content))
 
 
 def _current_task_cancelling() -> bool:

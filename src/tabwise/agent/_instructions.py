@@ -15,7 +15,8 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from ..events import InstructionsChanged, Payload
 
 __all__ = ["RULES_FILES", "ProjectRules", "RulesWatcher", "find_rules_files", "render_rules"]
 
@@ -102,7 +103,7 @@ class RulesWatcher:
                             render_rules(settings_text, loaded))
 
     async def load(self, cwd: Path, settings_text: str,
-                   publish: Callable[..., Any]) -> ProjectRules:
+                   publish: Callable[[Payload], None]) -> ProjectRules:
         """The rules in effect now; publishes ``instructions_changed`` when they differ
         from the last ones seen (the first time only if there are any)."""
         ahead = self._prefetched
@@ -115,8 +116,7 @@ class RulesWatcher:
         last = self.current
         self.current = rules
         if (last is None and not rules.empty) or (last is not None and last != rules):
-            publish("instructions_changed", files=[str(p) for p in rules.files],
-                    settings=rules.settings)
+            publish(InstructionsChanged(tuple(str(p) for p in rules.files), rules.settings))
         return rules
 
     def prefetch(self, cwd: Path, settings_text: str) -> None:
@@ -134,7 +134,7 @@ class RulesWatcher:
             ahead[2].add_done_callback(lambda f: f.cancelled() or f.exception())
 
     def refresh_soon(self, cwd: Path, settings_text: str,
-                     publish: Callable[..., Any]) -> None:
+                     publish: Callable[[Payload], None]) -> None:
         """Load in the background (after a ``cd``, at tab start) so the front ends can
         show which rules are in effect before the next prompt."""
         try:

@@ -27,6 +27,7 @@ from pydantic_ai.messages import BinaryContent
 from pydantic_ai.toolsets import WrapperToolset
 from pydantic_ai.toolsets.abstract import ToolsetTool
 
+from ..events import ToolAutoApproved, ToolDenied
 from ._policy import ToolSource, decide
 from .toolkit import ToolError
 from .toolkit._limits import COMMAND_OUTPUT_MAX_BYTES
@@ -89,12 +90,12 @@ async def check_call(ctx: RunContext[TurnDeps], name: str, args: dict[str, Any],
     if verdict.decision == "deny":
         deps.outcomes[call_id] = "denied"
         reason = f"The user's settings never allow `{name}`."
-        bridge.publish("tool_denied", request_id=call_id, tool_name=name, reason=reason)
+        bridge.publish(ToolDenied(call_id, name, reason))
         bridge.approvals.record(call_id, name, args, "policy", reason)
         return f"Denied: {reason}"
     if verdict.decision == "ask":
         raise ApprovalRequired(metadata={"risk": verdict.risk, "reasons": list(verdict.reasons)})
-    bridge.publish("tool_auto_approved", request_id=call_id, tool_name=name)
+    bridge.publish(ToolAutoApproved(call_id, name))
     bridge.approvals.record(call_id, name, args, "auto")
     return None
 

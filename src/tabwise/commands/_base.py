@@ -13,6 +13,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidParams, SessionNotFound, TabwiseError
+from ..events import PtyExited, SessionWarning
 from ..pty import PtyProcess
 
 if TYPE_CHECKING:
@@ -95,7 +96,7 @@ class CoreBase:
         self.follower.attach(s, pty)
 
         def exited(code: int | None) -> None:
-            self.bus.publish(s.session_id, "pty_exited", exit_code=code)
+            self.bus.publish(s.session_id, PtyExited(code))
 
         pty.on_exit(exited)
         s.pty = pty
@@ -112,7 +113,7 @@ class CoreBase:
             if strict:
                 raise
             s.ai_error = str(exc)
-            self.bus.publish(s.session_id, "warning", message=str(exc))
+            self.bus.publish(s.session_id, SessionWarning(str(exc)))
 
     def get_default_ai_config_sync(self) -> dict[str, str]:
         """The default provider/model of new tabs (for front ends; not a command)."""

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..events import CwdChanged
 from ..pty import CwdTracker, PtyProcess
 
 if TYPE_CHECKING:
@@ -73,9 +74,10 @@ class DirectoryFollower:
         if directory == s.working_directory:
             return
         fields: dict[str, str] = {"working_directory": str(directory)}
+        renamed: str | None = None
         if s.name == default_name(s.working_directory):
             # An unnamed tab is named after its directory, and keeps following it.
-            s.name = default_name(directory)
+            s.name = renamed = default_name(directory)
             fields["name"] = s.name
         s.working_directory = directory
         bridge = self._ai.bridges.get(s.session_id)
@@ -86,7 +88,7 @@ class DirectoryFollower:
         archive = self._archive()
         if archive is not None:
             archive.update_session(s.session_id, **fields)
-        self._bus.publish(s.session_id, "cwd_changed", **fields)
+        self._bus.publish(s.session_id, CwdChanged(str(directory), renamed))
 
     def forget(self, session_id: str) -> None:
         self._wanted.pop(session_id, None)

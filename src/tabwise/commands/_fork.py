@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic_ai.messages import ModelMessage, ModelRequest, UserPromptPart
 
 from ..errors import InvalidParams, SessionBusy, SessionNotFound, TabwiseError
+from ..events import ContextUsageChanged
 from ..mcp import pack_allowed
 from ..sessions import Session
 from ._base import CoreBase, _config
@@ -260,6 +261,7 @@ class ForkCommands(CoreBase):
         a.hooks.messages_added(session_id, list(new))
         await a.hooks.flush()
         a.context.observe(a.history)
-        a.publish("context_usage", **a.context.to_dict())
+        c = a.context
+        a.publish(ContextUsageChanged(c.used_tokens, c.max_tokens, round(c.utilization, 4)))
         await self.close_session(fork_id)
         return self._info(src)

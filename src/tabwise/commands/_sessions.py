@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..agent import usage_summary
 from ..errors import InvalidParams, SessionNotFound, TabwiseError
+from ..events import SessionClosed, SessionWarning
 from ..mcp import pack_allowed, unpack_allowed
 from ..pty import restored_preamble
 from ..sessions import Session
@@ -98,7 +99,7 @@ class SessionCommands(CoreBase):
         self.follower.forget(session_id)
         if self.archive is not None:
             self.archive.update_session(session_id, closed_at=time.time(), updated_at=time.time())
-        self.bus.publish(session_id, "session_closed")
+        self.bus.publish(session_id, SessionClosed())
         return True
 
     @command
@@ -183,7 +184,7 @@ class SessionCommands(CoreBase):
             d = self.get_default_ai_config_sync()
             self._init_ai(s, d["provider"], d["model"], strict=False, history=history)
             if s.ai_error is None:
-                self.bus.publish(session_id, "warning", message=(
+                self.bus.publish(session_id, SessionWarning(
                     f"Saved model {saved} is not available ({exc}); using "
                     f"{d['provider']}/{d['model']} for now. The saved model is kept."))
         allowed, servers = unpack_allowed(row.always_allow)

@@ -1,14 +1,91 @@
-"""Events (DESIGN §5) and the bus that routes them by session."""
+"""Events (DESIGN §5) and the bus that routes them by session.
+
+An :class:`Event` is the envelope (``session_id``, ``seq``, ``ts``) around a typed payload,
+one frozen dataclass per event type (:mod:`._payloads`). Publish with
+``bus.publish(session_id, TextDelta("hi"))``; consume with ``match ev.payload``. Only the
+server turns events into JSON (``tabwise.server`` ``event_params``).
+"""
 
 from ._bus import EventBus, Subscription, SubscriptionOverflow
-from ._event import DELTA_TYPES, EVENT_TYPES, TERMINAL_TYPES, Event
+from ._event import (
+    DELTA_TYPES,
+    EVENT_TYPES,
+    PAYLOAD_CLASSES,
+    TERMINAL_TYPES,
+    Event,
+    payload_class,
+    wire_omitted,
+)
+from ._payloads import (
+    AgentState,
+    AiConfigChanged,
+    Cancelled,
+    CompactionCompleted,
+    CompactionFailed,
+    CompactionStarted,
+    Completed,
+    ContextMeasure,
+    ContextUsageChanged,
+    ContextWarning,
+    CwdChanged,
+    Delta,
+    Error,
+    InstructionsChanged,
+    McpStatus,
+    Payload,
+    PtyExited,
+    ReasoningDelta,
+    SessionClosed,
+    SessionWarning,
+    Started,
+    StateChanged,
+    TextDelta,
+    ToolApprovalRequest,
+    ToolAutoApproved,
+    ToolCall,
+    ToolDenied,
+    ToolResult,
+    omitted_when_none,
+)
 
 __all__ = [
     "DELTA_TYPES",
     "EVENT_TYPES",
+    "PAYLOAD_CLASSES",
     "TERMINAL_TYPES",
+    "AgentState",
+    "AiConfigChanged",
+    "Cancelled",
+    "CompactionCompleted",
+    "CompactionFailed",
+    "CompactionStarted",
+    "Completed",
+    "ContextMeasure",
+    "ContextUsageChanged",
+    "ContextWarning",
+    "CwdChanged",
+    "Delta",
+    "Error",
     "Event",
     "EventBus",
+    "InstructionsChanged",
+    "McpStatus",
+    "Payload",
+    "PtyExited",
+    "ReasoningDelta",
+    "SessionClosed",
+    "SessionWarning",
+    "Started",
+    "StateChanged",
     "Subscription",
     "SubscriptionOverflow",
+    "TextDelta",
+    "ToolApprovalRequest",
+    "ToolAutoApproved",
+    "ToolCall",
+    "ToolDenied",
+    "ToolResult",
+    "omitted_when_none",
+    "payload_class",
+    "wire_omitted",
 ]

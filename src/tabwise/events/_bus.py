@@ -13,9 +13,9 @@ import itertools
 import time
 from collections import deque
 from collections.abc import AsyncIterator
-from typing import Any
 
-from ._event import DELTA_TYPES, Event
+from ._event import Event
+from ._payloads import Delta, Payload
 
 __all__ = ["EventBus", "Subscription", "SubscriptionOverflow"]
 
@@ -44,10 +44,11 @@ class Subscription:
 
     def _push(self, event: Event) -> None:
         q = self._queue
-        if len(q) >= self._soft and event.type in DELTA_TYPES:
+        if len(q) >= self._soft and isinstance(event.payload, Delta):
             # Behind: merge into the last queued delta of the same kind and session.
             last = q[-1]
-            if last.type == event.type and last.session_id == event.session_id:
+            if type(last.payload) is type(event.payload) and \
+                    last.session_id == event.session_id:
                 q[-1] = last.merged_with(event)
                 return
         if len(q) >= self._hard:
@@ -131,10 +132,11 @@ class EventBus:
         """Continue a restored session's numbering after ``seq``."""
         self._seq[session_id] = max(seq, self._seq.get(session_id, 0))
 
-    def publish(self, session_id: str, type: str, **data: Any) -> Event:
+    def publish(self, session_id: str, payload: Payload) -> Event:
+        """Number ``payload`` as the session's next event and hand it to its subscribers."""
         seq = self._seq.get(session_id, 0) + 1
         self._seq[session_id] = seq
-        event = Event(session_id, seq, time.time(), type, data)
+        event = Event(session_id, seq, time.time(), payload)
         for sub in tuple(self._by_session.get(session_id, ())):
             sub._push(event)
         for sub in tuple(self._all):

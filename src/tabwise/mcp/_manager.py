@@ -20,7 +20,7 @@ from pydantic_ai.toolsets import AbstractToolset
 from ..agent._policy import ToolSource
 from ..agent._policy_toolset import PolicyToolset
 from ..errors import InvalidParams
-from ..events import EventBus
+from ..events import EventBus, McpStatus
 from ..settings import McpServerSettings, Settings
 from ._server import McpServer
 from ._source import McpSource
@@ -120,8 +120,7 @@ class McpManager:
             self._publish_one(sid, server)
 
     def _publish_one(self, session_id: str, server: McpServer) -> None:
-        self.bus.publish(session_id, "mcp_status", server=server.name, status=server.status,
-                         error=server.error)
+        self.bus.publish(session_id, McpStatus(server.name, server.status, server.error))
 
     def toolsets(self, session_id: str) -> list[AbstractToolset[TurnDeps]]:
         """The tab's MCP toolsets for its next run, each under the policy wrapper."""

@@ -20,6 +20,7 @@ from pydantic_ai.toolsets.abstract import ToolsetTool
 
 from ..agent import TOOL_NAMES
 from ..agent._policy_toolset import ToolCallFailed
+from ..events import SessionWarning
 from ._server import McpServer, describe_error
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ class McpSource(AbstractToolset["TurnDeps"]):
                 tools = await toolset.get_tools(ctx)
         except Exception as exc:
             self.server.report_broken()
-            ctx.deps.bridge.publish("warning", message=(
+            ctx.deps.bridge.publish(SessionWarning(
                 f"MCP server {self.server.name!r} could not list its tools "
                 f"({describe_error(exc)}); this request goes without them."))
             return {}

@@ -2,5 +2,7 @@
 
 from ._serve import is_loopback, run_server, start_server
 from ._token import load_or_create_token
+from ._wire import event_from_params, event_params
 
-__all__ = ["is_loopback", "load_or_create_token", "run_server", "start_server"]
+__all__ = ["event_from_params", "event_params", "is_loopback", "load_or_create_token",
+           "run_server", "start_server"]

@@ -26,7 +26,8 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.frames import CloseCode
 
-from ..events import DELTA_TYPES, Event
+from ..events import DELTA_TYPES, Delta, Event
+from ._wire import event_params
 
 __all__ = ["DELTA_FRAME_SECONDS", "MAX_UNSENT_BYTES", "STALL_SECONDS", "Outbox", "encode"]
 
@@ -47,7 +48,7 @@ def encode(payload: Any) -> str:
 
 
 def _event_frame(ev: Event, subscription: str) -> str:
-    params = ev.to_dict()
+    params = event_params(ev)
     params["subscription"] = subscription
     return encode({"jsonrpc": "2.0", "method": "ai_event", "params": params})
 
@@ -92,16 +93,16 @@ class Outbox:
         """Queue an event notification; a delta may merge into the last queued frame."""
         if self.dropped is not None:
             return
-        if ev.type in DELTA_TYPES:
+        if isinstance(delta := ev.payload, Delta):
             tail = self._frames[-1] if self._frames else None
             if tail is not None and tail.mergeable(ev, subscription):
                 assert tail.event is not None
                 tail.event = tail.event.merged_with(ev)
-                grown = len(ev.data["delta"])
+                grown = len(delta.delta)
                 tail.size += grown
                 self._grow(grown)
                 return
-            size = _EVENT_OVERHEAD + len(ev.data["delta"])
+            size = _EVENT_OVERHEAD + len(delta.delta)
             self._append(_Frame(None, size, ev, subscription))
             return
         self._append(_Frame(_event_frame(ev, subscription), 0, ev, subscription))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from textual.dom import DOMNode
 from textual.message import Message
 
-from ..events import DELTA_TYPES, Event, Subscription, SubscriptionOverflow
+from ..events import Delta, Event, Subscription, SubscriptionOverflow
 
 if TYPE_CHECKING:
     from textual.worker import Worker
@@ -84,18 +84,19 @@ class EventPump:
                 event = await sub.get()
             except StopAsyncIteration:
                 return
-            if event.type not in DELTA_TYPES:
+            if not isinstance(event.payload, Delta):
                 post(AiEvent(event))
                 continue
             await asyncio.sleep(DELTA_BATCH)
             held: Event | None = event
             while (nxt := sub.get_nowait()) is not None:
                 assert held is not None
-                if nxt.type == held.type and nxt.session_id == held.session_id:
+                if type(nxt.payload) is type(held.payload) and \
+                        nxt.session_id == held.session_id:
                     held = held.merged_with(nxt)
                     continue
                 post(AiEvent(held))
-                if nxt.type in DELTA_TYPES:
+                if isinstance(nxt.payload, Delta):
                     held = nxt
                 else:
                     post(AiEvent(nxt))

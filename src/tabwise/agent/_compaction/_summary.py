@@ -32,6 +32,7 @@ from pydantic_ai.messages import (
 )
 from pydantic_ai.settings import ModelSettings
 
+from ... import events
 from ...providers import BuiltModel
 from .._context import CHARS_PER_TOKEN, SUMMARY_MARKER, ContextBudget, cut_middle
 from .._errors import describe_failure
@@ -67,7 +68,7 @@ _SUMMARIZER: Agent[None, str] = Agent(
 class Publish(Protocol):
     """Where a tab's events go (``AgentBridge.publish``)."""
 
-    def __call__(self, type: str, **data: Any) -> None: ...
+    def __call__(self, payload: events.Payload, /) -> None: ...
 
 
 class CompactionFailed(Exception):
@@ -205,18 +206,15 @@ async def run_compaction(messages: Sequence[ModelMessage], *, built: BuiltModel,
     if plan is None:
         return None
     n = len(plan.messages)
-    publish("compaction_started", trigger=trigger, tokens_before=plan.tokens_before,
-                   messages_before=n)
+    publish(events.CompactionStarted(trigger, plan.tokens_before, n))
     try:
         summary = await summarize(built, plan.older, budget, capabilities)
     except asyncio.CancelledError:
-        publish("compaction_failed", trigger=trigger, error_type="cancelled",
-                       message="Compaction was cancelled.")
+        publish(events.CompactionFailed(trigger, "cancelled", "Compaction was cancelled."))
         raise
     except Exception as exc:
         failed = CompactionFailed(*describe_failure(exc))
-        publish("compaction_failed", trigger=trigger, error_type=failed.error_type,
-                       message=failed.message)
+        publish(events.CompactionFailed(trigger, failed.error_type, failed.message))
         raise failed from exc
     marker = {SUMMARY_MARKER: {
         "compacted_messages": plan.cut, "kept_messages": len(plan.recent),
@@ -226,5 +224,6 @@ async def run_compaction(messages: Sequence[ModelMessage], *, built: BuiltModel,
                         timestamp=datetime.now(UTC))
     new = [head, *plan.recent]
     done = Compaction(new, plan.older, plan.tokens_before, budget.estimate(new), n)
-    publish("compaction_completed", trigger=trigger, **done.stats())
+    publish(events.CompactionCompleted(trigger, done.tokens_before, done.tokens_after,
+                                       done.messages_before, len(done.messages)))
     return done

@@ -36,7 +36,7 @@ from textual.widgets.selection_list import Selection
 from ...commands._compare_md import CompareEntry, comparison_markdown
 from ...commands._fork import MAX_COMPARE
 from ...errors import ApprovalNotFound, TabwiseError
-from ...events import Event
+from ...events import Cancelled, Completed, Error, Event, ToolApprovalRequest
 from ..widgets import ApprovalCard
 from ..widgets._compare_column import CompareColumn
 
@@ -178,7 +178,7 @@ class CompareScreen(Screen[CompareResult]):
     def _tap(self, col: CompareColumn) -> Callable[[Event], None]:
         def tap(ev: Event) -> None:
             col.apply_event(ev)
-            if ev.type in ("completed", "error", "cancelled", "tool_approval_request"):
+            if isinstance(ev.payload, (Completed, Error, Cancelled, ToolApprovalRequest)):
                 self.refresh_spend(col)
 
         return tap

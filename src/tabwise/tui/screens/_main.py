@@ -17,7 +17,7 @@ from textual.widgets import ContentSwitcher
 
 from ...api import AppInfo
 from ...errors import SessionNotFound, TabwiseError
-from ...events import DELTA_TYPES, Event
+from ...events import Cancelled, CompactionCompleted, Completed, Delta, Error, Event
 from ..terminal import KeyRouting
 from ..widgets import (
     AgentPanel,
@@ -44,7 +44,7 @@ NARROW_WIDTH = 110  # below this the agent panel goes under the terminal
 
 
 # Events after which a tab's usage has grown (every model request ends in one of them).
-SPEND_TYPES = frozenset({"completed", "compaction_completed", "error", "cancelled"})
+SPEND_EVENTS = (Completed, CompactionCompleted, Error, Cancelled)
 
 class MainScreen(Screen[None]):
     """Tabs, each a live shell and an agent. Owns the tab order and routes core events
@@ -346,9 +346,9 @@ class MainScreen(Screen[None]):
                     early.append(ev)
             return
         view.apply_event(ev, active=ev.session_id == self.active_id)
-        if ev.type in SPEND_TYPES:
+        if isinstance(ev.payload, SPEND_EVENTS):
             self.refresh_spend(ev.session_id)
-        if ev.type not in DELTA_TYPES:
+        if not isinstance(ev.payload, Delta):
             self.refresh_chrome()
 
     @work(group="spend", exclusive=False)

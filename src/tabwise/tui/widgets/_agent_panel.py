@@ -9,7 +9,27 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from ...events import Event
+from ...events import (
+    AiConfigChanged,
+    Cancelled,
+    CompactionCompleted,
+    CompactionFailed,
+    CompactionStarted,
+    Completed,
+    ContextWarning,
+    Error,
+    Event,
+    McpStatus,
+    ReasoningDelta,
+    SessionWarning,
+    Started,
+    StateChanged,
+    TextDelta,
+    ToolApprovalRequest,
+    ToolCall,
+    ToolDenied,
+    ToolResult,
+)
 from ._approval_card import ApprovalCard
 from ._prompt_input import PromptInput
 from ._queued_prompt import QueuedPrompt
@@ -19,6 +39,8 @@ __all__ = ["AgentPanel"]
 
 TERM_PREFIX = "@term"
 PLACEHOLDER = "Ask the agent…  (@term adds the terminal)"
+# Agent states in which a prompt waits for the running turn.
+BUSY_STATES = frozenset({"streaming", "awaiting_approval"})
 
 
 class AgentPanel(Vertical):
@@ -49,8 +71,10 @@ class AgentPanel(Vertical):
 
     include_terminal: reactive[bool] = reactive(False)
     """Send the terminal screen with every prompt (toggled by Ctrl+T)."""
-    busy: reactive[bool] = reactive(False)
-    """A turn is running (set from events, and at once when a prompt is sent)."""
+    state: reactive[str] = reactive("idle")
+    """The tab's agent state, from the core's ``state_changed`` events (never guessed)."""
+    sending: reactive[bool] = reactive(False)
+    """A prompt went to the screen and its turn has not changed the state yet."""
 
     class PromptSubmitted(Message):
         """Send ``text`` to this tab's agent, with the terminal screen if asked."""
@@ -68,9 +92,10 @@ class AgentPanel(Vertical):
             super().__init__()
             self.session_id = session_id
 
-    def __init__(self, session_id: str, *, id: str | None = None) -> None:
+    def __init__(self, session_id: str, *, state: str = "idle", id: str | None = None) -> None:
         super().__init__(id=id)
         self.session_id = session_id
+        self.set_reactive(AgentPanel.state, state)
         self.timeline = Timeline(session_id)
         self.prompt = PromptInput(placeholder=PLACEHOLDER)
         self.queued: list[QueuedPrompt] = []  # prompts waiting for the turn to end
@@ -81,6 +106,11 @@ class AgentPanel(Vertical):
 
     def on_mount(self) -> None:
         self._update_prompt_titles()
+
+    @property
+    def busy(self) -> bool:
+        """A turn runs (or is being started): a prompt typed now is queued."""
+        return self.sending or self.state in BUSY_STATES
 
     # -- user input ------------------------------------------------------------------
 
@@ -103,9 +133,9 @@ class AgentPanel(Vertical):
 
     def _send(self, text: str, with_terminal: bool) -> None:
         self.timeline.add_prompt(text, with_terminal=with_terminal)
-        # Busy from now on, not from the "started" event: a second prompt typed
-        # before it arrives is queued too.
-        self.busy = True
+        # Busy from now on, not from the turn's first state change: a second prompt
+        # typed before it arrives is queued too.
+        self.sending = True
         self.post_message(self.PromptSubmitted(self.session_id, text, with_terminal))
 
     def queue_prompt(self, text: str, with_terminal: bool) -> None:
@@ -117,8 +147,7 @@ class AgentPanel(Vertical):
     def send_failed(self) -> None:
         """The screen could not start the turn of the last prompt (no model, an
         error): not busy after all; the next queued prompt may go."""
-        self.busy = False
-        self.call_later(self._send_next)
+        self.sending = False
 
     def _send_next(self) -> None:
         if self.busy or not self.queued:
@@ -144,8 +173,19 @@ class AgentPanel(Vertical):
     def watch_include_terminal(self) -> None:
         self._update_prompt_titles()
 
-    def watch_busy(self) -> None:
+    def watch_state(self) -> None:
+        # Whatever the change, the prompt being sent has been answered by the core:
+        # its turn started, or (sent while another turn ran) that turn ended.
+        self.sending = False
+        self._busy_changed()
+
+    def watch_sending(self) -> None:
+        self._busy_changed()
+
+    def _busy_changed(self) -> None:
         self._update_prompt_titles()
+        if not self.busy and self.queued:
+            self.call_later(self._send_next)
 
     def _update_prompt_titles(self) -> None:
         self.prompt.border_title = "working… Enter queues · Esc cancels" if self.busy \
@@ -175,60 +215,50 @@ class AgentPanel(Vertical):
     def apply_event(self, ev: Event) -> None:
         """Show one core event of this tab."""
         t = self.timeline
-        d = ev.data
-        kind = ev.type
-        if kind == "started":
-            self.busy = True
-        elif kind == "text_delta":
-            t.text_delta(d.get("delta", ""))
-        elif kind == "reasoning_delta":
-            t.reasoning_delta(d.get("delta", ""))
-        elif kind == "tool_call":
-            t.tool_call(d.get("request_id", ""), d.get("tool_name", "?"), d.get("args") or {})
-        elif kind == "tool_approval_request":
-            card = t.approval_request(d.get("request_id", ""), d.get("tool_name", "?"),
-                                      d.get("args") or {}, d.get("risk", ""),
-                                      d.get("working_directory"),
-                                      tuple(d.get("reasons") or ()))
-            if self.prompt.has_focus and not self.prompt.text:
-                self.call_after_refresh(card.focus)
-        elif kind == "tool_auto_approved":
-            pass
-        elif kind == "tool_denied":
-            t.tool_denied(d.get("request_id", ""), d.get("reason", ""))
-        elif kind == "tool_result":
-            t.tool_result(d.get("request_id", ""), bool(d.get("success")),
-                          str(d.get("result", "")))
-        elif kind == "completed":
-            self.busy = False
-            t.end_turn()
-            self.call_later(self._send_next)
-        elif kind == "error":
-            self.busy = False
-            t.end_turn("closed by the error")
-            t.add_notice(str(d.get("message", "The turn failed.")), "error")
-            self.call_later(self._send_next)
-        elif kind == "cancelled":
-            self.busy = False
-            t.end_turn("cancelled")
-            t.add_notice("Cancelled.", "warning")
-            self.call_later(self._send_next)
-        elif kind == "warning":
-            t.add_notice(str(d.get("message", "")), "warning")
-        elif kind == "mcp_status" and d.get("status") == "failed":
-            t.add_notice(f"MCP server {d.get('server')}: {d.get('error')}", "warning")
-        elif kind == "context_warning":
-            pct = round(float(d.get("utilization", 0)) * 100)
-            t.add_notice(f"The conversation fills {pct}% of the context window; "
-                         "F1 → Compact context frees room.", "warning")
-        elif kind == "compaction_started":
-            t.add_notice("Compacting the conversation…")
-        elif kind == "compaction_completed":
-            t.add_notice("Conversation compacted.")
-        elif kind == "compaction_failed":
-            t.add_notice(str(d.get("message", "Compaction failed.")), "error")
-        elif kind == "ai_config_changed":
-            t.add_notice(f"Model: {d.get('provider')} · {d.get('model')}")
+        match ev.payload:
+            case StateChanged(state=state):
+                self.state = state
+            case Started():
+                pass  # the state says busy (state_changed follows)
+            case TextDelta(delta=text):
+                t.text_delta(text)
+            case ReasoningDelta(delta=text):
+                t.reasoning_delta(text)
+            case ToolCall(request_id=rid, tool_name=name, args=args):
+                t.tool_call(rid, name, args)
+            case ToolApprovalRequest(request_id=rid, tool_name=name, args=args, risk=risk,
+                                     reasons=reasons, working_directory=cwd):
+                card = t.approval_request(rid, name, args, risk, cwd, reasons)
+                if self.prompt.has_focus and not self.prompt.text:
+                    self.call_after_refresh(card.focus)
+            case ToolDenied(request_id=rid, reason=reason):
+                t.tool_denied(rid, reason)
+            case ToolResult(request_id=rid, success=ok, result=result):
+                t.tool_result(rid, ok, result)
+            case Completed():
+                t.end_turn()
+            case Error(message=message):
+                t.end_turn("closed by the error")
+                t.add_notice(message or "The turn failed.", "error")
+            case Cancelled():
+                t.end_turn("cancelled")
+                t.add_notice("Cancelled.", "warning")
+            case SessionWarning(message=message):
+                t.add_notice(message, "warning")
+            case McpStatus(server=server, status="failed", error=error):
+                t.add_notice(f"MCP server {server}: {error}", "warning")
+            case ContextWarning(utilization=share):
+                pct = round(share * 100)
+                t.add_notice(f"The conversation fills {pct}% of the context window; "
+                             "F1 → Compact context frees room.", "warning")
+            case CompactionStarted():
+                t.add_notice("Compacting the conversation…")
+            case CompactionCompleted():
+                t.add_notice("Conversation compacted.")
+            case CompactionFailed(message=message):
+                t.add_notice(message or "Compaction failed.", "error")
+            case AiConfigChanged(provider=provider, model=model):
+                t.add_notice(f"Model: {provider} · {model}")
         self._focus_guard()
 
     def _focus_guard(self) -> None:

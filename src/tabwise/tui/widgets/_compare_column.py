@@ -12,7 +12,19 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, Static
 
-from ...events import Event
+from ...events import (
+    Cancelled,
+    Completed,
+    Error,
+    Event,
+    ReasoningDelta,
+    StateChanged,
+    TextDelta,
+    ToolApprovalRequest,
+    ToolCall,
+    ToolDenied,
+    ToolResult,
+)
 from ._status_bar import STATE_LABELS, format_spend
 from ._timeline import Timeline
 
@@ -105,42 +117,37 @@ class CompareColumn(Vertical):
         self._footer()
 
     def apply_event(self, ev: Event) -> None:
-        """Show one event of this column's fork."""
+        """Show one event of this column's fork. The state is the fork's own
+        (``state_changed``); a fork that ended without an answer shows as ``error``."""
         t = self.timeline
-        d = ev.data
-        kind = ev.type
-        if kind == "text_delta":
-            self.response += str(d.get("delta", ""))
-            t.text_delta(str(d.get("delta", "")))
-        elif kind == "reasoning_delta":
-            t.reasoning_delta(str(d.get("delta", "")))
-        elif kind == "tool_call":
-            t.tool_call(d.get("request_id", ""), d.get("tool_name", "?"), d.get("args") or {})
-        elif kind == "tool_approval_request":
-            self.state = "awaiting_approval"
-            t.approval_request(d.get("request_id", ""), d.get("tool_name", "?"),
-                               d.get("args") or {}, d.get("risk", ""),
-                               d.get("working_directory"), tuple(d.get("reasons") or ()))
-        elif kind == "tool_denied":
-            t.tool_denied(d.get("request_id", ""), d.get("reason", ""))
-        elif kind == "tool_result":
-            self.state = "streaming"
-            t.tool_result(d.get("request_id", ""), bool(d.get("success")),
-                          str(d.get("result", "")))
-        elif kind == "completed":
-            self.response = str(d.get("response", self.response))
-            self.duration_ms = d.get("duration_ms")
-            t.end_turn()
-            self.state = "idle"
-        elif kind == "error":
-            self.error = str(d.get("message", "The turn failed."))
-            t.end_turn("closed by the error")
-            t.add_notice(self.error, "error")
-            self.state = "error"
-        elif kind == "cancelled":
-            self.error = "cancelled"
-            t.end_turn("cancelled")
-            self.state = "error"
+        match ev.payload:
+            case StateChanged(state=state):
+                self.state = "error" if state == "idle" and self.error is not None else state
+            case TextDelta(delta=text):
+                self.response += text
+                t.text_delta(text)
+            case ReasoningDelta(delta=text):
+                t.reasoning_delta(text)
+            case ToolCall(request_id=rid, tool_name=name, args=args):
+                t.tool_call(rid, name, args)
+            case ToolApprovalRequest(request_id=rid, tool_name=name, args=args, risk=risk,
+                                     reasons=reasons, working_directory=cwd):
+                t.approval_request(rid, name, args, risk, cwd, reasons)
+            case ToolDenied(request_id=rid, reason=reason):
+                t.tool_denied(rid, reason)
+            case ToolResult(request_id=rid, success=ok, result=result):
+                t.tool_result(rid, ok, result)
+            case Completed(response=response, duration_ms=duration_ms):
+                self.response = response
+                self.duration_ms = duration_ms
+                t.end_turn()
+            case Error(message=message):
+                self.error = message or "The turn failed."
+                t.end_turn("closed by the error")
+                t.add_notice(self.error, "error")
+            case Cancelled():
+                self.error = "cancelled"
+                t.end_turn("cancelled")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

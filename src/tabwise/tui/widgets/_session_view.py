@@ -13,7 +13,16 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 
 from ...api import Message, UserPrompt
-from ...events import Event
+from ...events import (
+    AiConfigChanged,
+    Completed,
+    ContextMeasure,
+    CwdChanged,
+    Error,
+    Event,
+    InstructionsChanged,
+    Started,
+)
 from ...pty import PtyProcess
 from ._agent_panel import TERM_PREFIX, AgentPanel
 from ._tab_bar import TabItem
@@ -32,9 +41,10 @@ def view_id(session_id: str) -> str:
 class SessionView(Horizontal):
     """A tab's content: :class:`TerminalView` (larger) and :class:`AgentPanel`.
 
-    Keeps the tab's state from core events (attributes down): :attr:`state` (idle,
-    streaming, awaiting_approval, error, no_model), context usage, the live
-    provider/model, and whether a background turn finished or failed unseen.
+    Keeps what the tab bar and status bar show from core events (attributes down):
+    :attr:`state`, context usage, the live provider/model, and whether a background
+    turn finished or failed unseen. The agent state is the core's (``state_changed``,
+    held by the panel), never reconstructed here.
     """
 
     DEFAULT_CSS = """
@@ -56,7 +66,6 @@ class SessionView(Horizontal):
         self.has_agent = status in _AGENT_STATES
         self.ai_config: dict[str, str] | None = dict(cfg) if cfg else None
         self.ai_error: str | None = info.get("ai_error")
-        self.state: str = str(status) if self.has_agent else "no_model"
         self.usage: dict[str, Any] | None = usage
         self.rules: list[str] = list(info.get("instructions") or [])  # rules files in effect
         self.spend: dict[str, Any] | None = None  # get_session_usage, kept by the screen
@@ -64,7 +73,8 @@ class SessionView(Horizontal):
         self.failed = False
         self.prefer_prompt = False  # which pane gets focus when the tab is shown
         self.terminal = TerminalView(pty, scrollback=scrollback)
-        self.panel = AgentPanel(self.session_id)
+        self.panel = AgentPanel(self.session_id,
+                                state=status if status in _AGENT_STATES else "idle")
         self._history = list(conversation)
 
     def compose(self) -> ComposeResult:
@@ -83,6 +93,11 @@ class SessionView(Horizontal):
             self.panel.timeline.load_history(history)
 
     # -- state -------------------------------------------------------------------------
+
+    @property
+    def state(self) -> str:
+        """idle | streaming | awaiting_approval | error (the core's), or no_model."""
+        return self.panel.state if self.has_agent else "no_model"
 
     @property
     def model_label(self) -> str:
@@ -112,42 +127,29 @@ class SessionView(Horizontal):
         """This tab now runs ``config`` (a switch, or a first init after F2)."""
         self.ai_config = dict(config)
         if not self.has_agent:
-            self.has_agent = True
+            self.has_agent = True  # a new agent starts idle
             self.ai_error = None
-            self.state = "idle"
 
     def apply_event(self, ev: Event, *, active: bool) -> None:
         """Update the tab's state from one core event and show it in the panel."""
         self.panel.apply_event(ev)
-        d = ev.data
-        kind = ev.type
-        if kind == "started":
-            self.state = "streaming"
-            self.failed = False
-        elif kind == "tool_approval_request":
-            self.state = "awaiting_approval"
-        elif kind in ("tool_result", "tool_denied", "tool_auto_approved"):
-            if self.state == "awaiting_approval" and not self.panel.timeline.pending_approvals:
-                self.state = "streaming"
-        elif kind == "completed":
-            self.state = "idle"
-            self.unseen = not active
-        elif kind == "error":
-            self.state = "error"
-            self.failed = not active
-        elif kind == "cancelled":
-            self.state = "idle"
-        elif kind in ("context_usage", "context_warning"):
-            self.usage = {k: d.get(k) for k in ("used_tokens", "max_tokens", "utilization")}
-        elif kind == "instructions_changed":
-            self.rules = [str(f) for f in d.get("files") or []]
-            self.panel.timeline.add_notice(rules_notice(self.rules, bool(d.get("settings"))))
-        elif kind == "cwd_changed":
-            self.working_directory = str(d.get("working_directory") or self.working_directory)
-            self.name_ = str(d.get("name") or self.name_)
-        elif kind == "ai_config_changed":
-            self.model_changed({"provider": str(d.get("provider")),
-                                "model": str(d.get("model"))})
+        match ev.payload:
+            case Started():
+                self.failed = False
+            case Completed():
+                self.unseen = not active
+            case Error():
+                self.failed = not active
+            case ContextMeasure(used_tokens=used, max_tokens=limit, utilization=share):
+                self.usage = {"used_tokens": used, "max_tokens": limit, "utilization": share}
+            case InstructionsChanged(files=files, settings=settings):
+                self.rules = list(files)
+                self.panel.timeline.add_notice(rules_notice(self.rules, settings))
+            case CwdChanged(working_directory=cwd, name=name):
+                self.working_directory = cwd
+                self.name_ = name or self.name_
+            case AiConfigChanged(provider=provider, model=model):
+                self.model_changed({"provider": provider, "model": model})
 
     def seen(self) -> None:
         self.unseen = False

@@ -19,6 +19,7 @@ from pydantic_ai.messages import (
 from tabwise.agent import build_conversation
 from tabwise.api import Answer, Reasoning, ToolCall, UserPrompt, to_json
 from tabwise.commands import Tabwise, call_command
+from tabwise.events import ToolApprovalRequest
 
 from fake_llm import FakeLLM, Reply
 from fake_llm import ToolCall as FakeCall
@@ -32,10 +33,10 @@ async def _turn(core: Tabwise, sid: str, prompt: str, answer: str | None = None,
     while not turn.done():
         events = await collect_until(
             sub, lambda e: e.type in ("tool_approval_request", "completed", "error"), 10)
-        last = events[-1]
-        if last.type != "tool_approval_request":
+        last = events[-1].payload
+        if not isinstance(last, ToolApprovalRequest):
             break
-        await core.respond_to_tool_approval(sid, last.data["request_id"], answer or "deny")
+        await core.respond_to_tool_approval(sid, last.request_id, answer or "deny")
     await turn
     sub.close()
 

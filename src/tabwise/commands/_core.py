@@ -19,7 +19,7 @@ from ..errors import InvalidParams, SessionNotFound, TabwiseError
 from ..events import EventBus, Subscription
 from ..mcp import McpManager, pack_allowed, unpack_allowed
 from ..providers import ProviderRegistry
-from ..pty import PtyProcess, ShellIntegration, restored_preamble
+from ..pty import PtyProcess, PtyStream, ShellIntegration, restored_preamble
 from ..sessions import Session
 from ..settings import (
     Paths,
@@ -449,6 +449,19 @@ class Tabwise(ForkCommands):
                 self.screens.shell_replaced(session_id, old)
             await old.close()
         return self._info(s)
+
+    def subscribe_pty(self, session_id: str) -> PtyStream:
+        """The tab's terminal output from now on, as chunks with their byte offsets.
+
+        The stream starts at ``stream.offset`` (what ``pty_read`` has up to now) and
+        ends when this shell does; see :class:`~tabwise.pty.PtyStream`. In process this
+        is the documented accessor to a terminal's byte stream; the server sends it as
+        ``pty_output`` notifications.
+        """
+        s = self._session(session_id)
+        if s.pty is None:
+            raise InvalidParams(f"Session {session_id!r} has no terminal.")
+        return PtyStream(s.pty)
 
     async def pty_read(self, session_id: str, offset: int = 0,
                        max_bytes: int = 65536) -> dict[str, Any]:

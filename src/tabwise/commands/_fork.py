@@ -30,12 +30,8 @@ from pydantic_ai.messages import ModelMessage, ModelRequest, UserPromptPart
 from ..errors import InvalidParams, SessionBusy, SessionNotFound, TabwiseError
 from ..mcp import pack_allowed
 from ..sessions import Session
-
-if TYPE_CHECKING:
-    from ..agent import AiState
-    from ..archive import Archive
-    from ..mcp import McpManager
-    from ..providers import ProviderRegistry
+from ._base import CoreBase, _config
+from ._command import command
 
 __all__ = ["MAX_COMPARE", "MIN_COMPARE", "ForkCommands", "cut_at_turn", "fork_tree",
            "turn_starts"]
@@ -85,27 +81,10 @@ def fork_tree(infos: Sequence[dict[str, Any]]) -> list[tuple[int, dict[str, Any]
     return out
 
 
-def _config(value: Any) -> dict[str, str]:
-    if (not isinstance(value, dict) or not isinstance(value.get("provider"), str)
-            or not isinstance(value.get("model"), str)):
-        raise InvalidParams('ai_config must be {"provider": str, "model": str}.')
-    return {"provider": value["provider"], "model": value["model"]}
-
-
-class ForkCommands:
+class ForkCommands(CoreBase):
     """``fork_session`` and ``compare_prompt``, mixed into :class:`Tabwise`."""
 
-    if TYPE_CHECKING:
-        sessions: dict[str, Session]
-        archive: Archive | None
-        ai: AiState
-        providers: ProviderRegistry
-        mcp: McpManager
-        _next_position: int
-
-        def _info(self, s: Session) -> dict[str, Any]: ...
-        def _start_pty(self, s: Session, rows: int = 24, cols: int = 80) -> None: ...
-        def get_default_ai_config_sync(self) -> dict[str, str]: ...
+    if TYPE_CHECKING:  # commands of the other groups that these build on
         async def send_ai_prompt(self, session_id: str, prompt: str,
                                  context: str | None = None) -> str: ...
         async def close_session(self, session_id: str) -> bool: ...
@@ -135,6 +114,7 @@ class ForkCommands:
             if row.provider and row.model else None
         return row.name, cwd, await self.archive.load_context(session_id), cfg, True
 
+    @command
     async def fork_session(self, session_id: str, ai_config: dict[str, str] | None = None,
                            message_count: int | None = None, name: str | None = None,
                            terminal: bool | None = None) -> dict[str, Any]:
@@ -196,6 +176,7 @@ class ForkCommands:
         if s.pty is not None:
             await s.pty.close()
 
+    @command
     async def compare_prompt(self, session_id: str, prompt: str,
                              ai_configs: list[dict[str, str]],
                              message_count: int | None = None) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ from typing import Any
 import pydantic
 
 from ..errors import InvalidParams, MethodNotFound
+from ._command import commands_of
 from ._core import Tabwise
 
 __all__ = ["COMMANDS", "MAX_PARAM_DEPTH", "call_command", "check_params"]
@@ -27,20 +28,8 @@ __all__ = ["COMMANDS", "MAX_PARAM_DEPTH", "call_command", "check_params"]
 # No command takes params nested deeper than a few levels; deeper is an attack.
 MAX_PARAM_DEPTH = 32
 
-COMMANDS: tuple[str, ...] = (
-    "create_session", "close_session", "list_sessions", "restore_session", "rename_session",
-    "reorder_sessions", "delete_session", "export_session", "pty_write", "pty_read",
-    "pty_resize", "restart_terminal",
-    "init_ai_session", "shutdown_ai_session", "is_ai_session_initialized",
-    "get_session_ai_config", "send_ai_prompt", "cancel_ai_prompt", "clear_ai_conversation",
-    "get_ai_conversation_length", "get_pending_approvals", "respond_to_tool_approval",
-    "get_context_usage", "compact_context", "get_default_ai_config", "list_providers",
-    "get_session_usage",
-    "get_settings", "reload_settings",
-    "set_active_session", "get_active_session",
-    "list_mcp_servers", "set_session_mcp_servers",
-    "fork_session", "compare_prompt",
-)
+# Every method of Tabwise marked @command, in the order its mixins define them.
+COMMANDS: tuple[str, ...] = commands_of(Tabwise)
 
 
 class _AiConfig(pydantic.BaseModel):
@@ -49,10 +38,8 @@ class _AiConfig(pydantic.BaseModel):
     model: str
 
 
-def _build_model(name: str) -> type[pydantic.BaseModel] | None:
-    fn = getattr(Tabwise, name, None)
-    if fn is None:
-        return None
+def _build_model(name: str) -> type[pydantic.BaseModel]:
+    fn = getattr(Tabwise, name)
     hints = typing.get_type_hints(fn)
     fields: dict[str, Any] = {}
     for pname, param in inspect.signature(fn).parameters.items():
@@ -67,7 +54,7 @@ def _build_model(name: str) -> type[pydantic.BaseModel] | None:
     return pydantic.create_model(f"{name}_params", __config__=config, **fields)
 
 
-_MODELS: dict[str, type[pydantic.BaseModel] | None] = {n: _build_model(n) for n in COMMANDS}
+_MODELS: dict[str, type[pydantic.BaseModel]] = {n: _build_model(n) for n in COMMANDS}
 
 
 def _explain(exc: pydantic.ValidationError) -> str:

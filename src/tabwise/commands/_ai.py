@@ -1,0 +1,105 @@
+"""AI commands (DESIGN §4 "AI core", HITL, context, usage): start, switch and stop a
+tab's agent, prompt it, answer its approvals, and report its context and usage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..agent import usage_summary
+from ..errors import InvalidParams
+from ..mcp import pack_allowed
+from ._base import CoreBase, _config
+from ._command import command
+
+__all__ = ["AiCommands"]
+
+
+class AiCommands(CoreBase):
+    """The AI commands, mixed into :class:`~tabwise.commands.Tabwise`."""
+
+    @command
+    async def init_ai_session(self, session_id: str, config: dict[str, str]) -> dict[str, str]:
+        """First init or model switch of one tab; history is kept; on failure the old
+        agent keeps working and the error is raised."""
+        s = self._session(session_id)
+        cfg = _config(config)
+        self._init_ai(s, cfg["provider"], cfg["model"], strict=True)
+        s.ai_config = cfg
+        return cfg
+
+    @command
+    async def shutdown_ai_session(self, session_id: str) -> bool:
+        self._session(session_id)
+        await self.ai.shutdown(session_id)
+        return True
+
+    @command
+    async def is_ai_session_initialized(self, session_id: str) -> bool:
+        self._session(session_id)
+        return self.ai.is_initialized(session_id)
+
+    @command
+    async def get_session_ai_config(self, session_id: str) -> dict[str, str] | None:
+        self._session(session_id)
+        bridge = self.ai.bridges.get(session_id)
+        return bridge.config if bridge else None
+
+    @command
+    async def send_ai_prompt(self, session_id: str, prompt: str,
+                             context: str | None = None) -> str:
+        if not prompt.strip():
+            raise InvalidParams("prompt must be a non-empty string.")
+        return await self._bridge(session_id).prompt(prompt, context)
+
+    @command
+    async def cancel_ai_prompt(self, session_id: str) -> bool:
+        return self._bridge(session_id).cancel()
+
+    @command
+    async def clear_ai_conversation(self, session_id: str) -> bool:
+        self._bridge(session_id).clear()
+        return True
+
+    @command
+    async def get_ai_conversation_length(self, session_id: str) -> int:
+        return len(self._bridge(session_id).history)
+
+    @command
+    async def get_pending_approvals(self, session_id: str) -> list[dict[str, Any]]:
+        bridge = self._bridge(session_id)
+        # Where the call would run: relative paths and commands are the tab's directory.
+        cwd = str(bridge.working_directory)
+        return [{**p.to_dict(), "working_directory": cwd} for p in bridge.approvals.pending()]
+
+    @command
+    async def respond_to_tool_approval(self, session_id: str, request_id: str, decision: str,
+                                       reason: str | None = None) -> bool:
+        bridge = self._bridge(session_id)
+        bridge.approvals.respond(request_id, decision, reason)
+        if decision == "always_allow" and self.archive is not None:
+            self.archive.update_session(session_id, always_allow=pack_allowed(
+                bridge.approvals.tab_allowed, self.mcp.selection(session_id)))
+        return True
+
+    @command
+    async def get_session_usage(self, session_id: str) -> dict[str, Any]:
+        """Tokens, requests and cost over the tab's whole life (compaction included,
+        across restarts); ``cost_usd`` is null when no price is known."""
+        if not isinstance(session_id, str):
+            raise InvalidParams("session_id must be a string.")
+        bridge = self.ai.bridges.get(session_id) if session_id in self.sessions else None
+        if bridge is not None:
+            return bridge.usage.summary()
+        if self.archive is not None and await self.archive.get_session(session_id):
+            return usage_summary(await self.archive.load_usage(session_id))
+        self._session(session_id)
+        return usage_summary([])
+
+    @command
+    async def get_context_usage(self, session_id: str) -> dict[str, Any]:
+        return self._bridge(session_id).context.to_dict()
+
+    @command
+    async def compact_context(self, session_id: str) -> dict[str, Any]:
+        """Summarize the older part of the conversation now (the archive keeps it all)."""
+        return await self._bridge(session_id).compact()

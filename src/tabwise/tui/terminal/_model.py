@@ -20,6 +20,7 @@ from tabwise.pty import PtyProcess
 from ._avt import DEFAULT_HISTORY, AvtEmulator
 from ._clock import FRAME_SECONDS, FrameClock
 from ._emulator import Emulator
+from ._keys import key_label
 
 __all__ = ["ModelUpdate", "TerminalModel"]
 
@@ -83,6 +84,9 @@ class TerminalModel:
         self._last_notify = 0.0
         self._last_output = 0.0  # time.perf_counter() when output last arrived
         self._remove_exit: Callable[[], None] = lambda: None
+        # The key the exit banner offers for closing the tab ("" names none); the
+        # view sets it from ``[keys]`` (KeyRouting.close_tab).
+        self.close_key = "alt+w"
         self._follow(pty, replay=True)
         _models[pty] = self
 
@@ -257,9 +261,10 @@ class TerminalModel:
         self.exited = self._exit_unreported = True
         status = "" if self.exit_code is None else f" with code {self.exit_code}"
         newline = "\r\n" if self.emulator.cursor.col else ""
+        close = f" or {key_label(self.close_key)} to close" if self.close_key else ""
         banner = (
             f"{newline}\x1b[0;2m[process exited{status} — "
-            "press Enter to restart or Alt+W to close]\x1b[0m"
+            f"press Enter to restart{close}]\x1b[0m"
         )
         self.emulator.feed(banner.encode())
         self._merge_dirty(self.emulator.take_dirty())

@@ -1,11 +1,12 @@
 """The front-end contract (issue #13): a whole tab driven with JSON-RPC only — create,
 prompt (with the terminal screen), approve, deny, switch tabs, restart the server and
-restore — and what ``get_conversation`` and ``pty_read`` return is exactly what the TUI
-shows for the same tab."""
+restore — and what ``get_conversation``, ``subscribe_pty`` and ``pty_read`` return is
+exactly what the TUI shows for the same tab."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import dataclasses
 import time
 from collections.abc import Iterable
@@ -96,6 +97,22 @@ async def _screen_with(client: RpcClient, sid: str, text: str) -> str:
     return data
 
 
+async def _streamed_until(client: RpcClient, subscription: str, offset: int,
+                          text: str) -> str:
+    """The terminal's output from ``subscribe_pty`` until it shows ``text``; the chunks
+    follow each other byte for byte (none lost, none repeated)."""
+    data = b""
+    while text.encode() not in data:
+        msg = await asyncio.wait_for(client.raw.get(), 10)
+        if msg.get("method") != "pty_output":
+            continue
+        p = msg["params"]
+        assert p["subscription"] == subscription
+        assert p["offset"] == offset + len(data)
+        data += base64.b64decode(p["data_b64"])
+    return data.decode("utf-8", "replace")
+
+
 async def _approve(client: RpcClient, sid: str, prompt: str, decision: str) -> None:
     turn = asyncio.create_task(client.call("send_ai_prompt", session_id=sid, prompt=prompt))
     ev = await client.next_event(lambda e: e["type"] == "tool_approval_request")
@@ -116,8 +133,10 @@ async def test_a_whole_tab_over_json_rpc_is_what_the_tui_shows(
         b = (await client.call("create_session", working_directory=str(workdir),
                                terminal=False))["session_id"]
         await client.call("subscribe_events", session_id=a)
+        pty = await client.call("subscribe_pty", session_id=a)
         await client.call("pty_write", session_id=a, data="echo contract-$((6*7))\n")
-        screen = await _screen_with(client, a, "contract-42")
+        screen = await _streamed_until(client, pty["subscription"], pty["offset"],
+                                       "contract-42")
         fake_llm.script("m1", Reply(text="I see **42**.", reasoning="the screen says 42"))
         await client.call("send_ai_prompt", session_id=a, prompt="what is on screen?",
                           context=screen[-200:])

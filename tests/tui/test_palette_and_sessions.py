@@ -210,3 +210,36 @@ async def test_compact_context_from_the_palette(make_app: AppFactory, home: Path
         await until(lambda: "Conversation compacted." in notices(view), what="compacted")
         await until(lambda: any(n.title == "Compacted" for n in app._notifications))
         assert answers(view) == ["echo: turn 0", "echo: turn 1", "echo: turn 2"]
+
+
+async def test_reload_settings_from_the_palette_applies_or_shows_every_error(
+        make_app: AppFactory, home: Path) -> None:
+    settings = home / "settings.toml"
+    app = make_app(home)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app)
+
+        async def reload() -> None:
+            await pilot.press("f1")
+            await until(lambda: CommandPalette.is_open(app), what="palette")
+            await pilot.press(*"reload settings")
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+
+        good = settings.read_text()
+        assert "[agent]\n" in good
+        settings.write_text(good.replace("[agent]\n", "[agent]\nmax_tool_iterations = 7\n", 1))
+        await reload()
+        await until(lambda: any(n.title == "Settings reloaded" for n in app._notifications),
+                    what="reloaded notice")
+        assert app.core.settings.agent.max_tool_iterations == 7
+
+        # Two problems: both are shown, and the settings in force do not change.
+        settings.write_text(good + '\n[terminal]\nscrollback = -1\n[keys]\nno_such_key = "f5"\n')
+        await reload()
+        await until(lambda: any(n.title == "Settings not reloaded" for n in app._notifications),
+                    what="error notice")
+        notice = next(n for n in app._notifications if n.title == "Settings not reloaded")
+        assert "scrollback" in notice.message and "no_such_key" in notice.message
+        assert notice.severity == "error"
+        assert app.core.settings.agent.max_tool_iterations == 7

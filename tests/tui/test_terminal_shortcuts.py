@@ -166,3 +166,22 @@ async def test_terminal_scrollback_setting_is_honoured(
         assert emulator.history_size == 120
         await pilot.press("shift+pageup")
         assert view.terminal.scrolled_back > 0
+
+
+async def test_the_exit_banner_names_the_close_key_of_the_keys_table(
+        make_app: AppFactory, make_home: Callable[..., Path], home: Path) -> None:
+    for extra, close in (("", "Alt+W to close]"),
+                         ('[keys]\nclose_tab = "ctrl+q"\n', "Ctrl+Q to close]"),
+                         ('[keys]\nclose_tab = ""\n', "press Enter to restart]")):
+        app = make_app(make_home(extra=extra) if extra else home)
+        async with app.run_test(size=SIZE) as pilot:
+            await ready(app)
+            view = active_view(app)
+            assert view.terminal.model is not None
+            view.terminal.model.write("exit\r")
+            await until(lambda v=view: "[process exited" in v.terminal.screen_text(),
+                        what="exit banner")
+            banner = view.terminal.screen_text().split("[process exited")[-1]
+            assert close in banner, (extra, banner)
+            assert ("Alt+W" in banner) == (not extra)
+            await pilot.press("f10")

@@ -1,12 +1,12 @@
 """Terminal commands (DESIGN §4 "Terminal"): write to, read from and resize a tab's
-shell, and start a new one."""
+shell, follow its output, and start a new one."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ..errors import InvalidParams, TabwiseError
-from ..pty import PtyProcess
+from ..pty import PtyProcess, PtyStream
 from ._base import CoreBase
 from ._command import command
 
@@ -64,6 +64,20 @@ class TerminalCommands(CoreBase):
         return {"data": got.data.decode("utf-8", "replace"), "offset": got.offset,
                 "next_offset": got.next_offset, "dropped": got.dropped,
                 "exited": s.pty.exited.is_set(), "exit_code": s.pty.exit_code}
+
+    def subscribe_pty(self, session_id: str) -> PtyStream:
+        """The tab's terminal output from now on, as chunks with their byte offsets.
+
+        The stream starts at ``stream.offset``, the byte log's total now (what came
+        before is ``pty_read``'s), its offsets are ``pty_read``'s, and it ends when this
+        shell does; see :class:`~tabwise.pty.PtyStream`. Not a JSON command: the server
+        makes it the ``subscribe_pty`` method (``pty_output`` notifications), and in
+        process it is the documented accessor to a terminal's byte stream.
+        """
+        s = self._session(session_id)
+        if s.pty is None:
+            raise InvalidParams(f"Session {session_id!r} has no terminal.")
+        return PtyStream(s.pty)
 
     @command
     async def pty_resize(self, session_id: str, rows: int, cols: int) -> bool:

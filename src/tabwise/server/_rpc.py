@@ -1,8 +1,12 @@
 """JSON-RPC 2.0 over one WebSocket connection (DESIGN §6).
 
 Each request runs in its own task so a long ``send_ai_prompt`` never holds up other
-calls. Every outgoing frame goes through the connection's :class:`Outbox`, one ordered
-writer bounded in bytes. Before a reply is queued, the events already published to this
+calls. Besides the commands, the connection serves its subscriptions:
+``subscribe_events`` (``ai_event`` notifications) and ``subscribe_pty`` (a terminal's
+output as ``pty_output`` notifications, then ``pty_closed``; see
+:meth:`RpcConnection._subscribe_pty`), each ended by its ``unsubscribe_*``. Every
+outgoing frame goes through the connection's :class:`Outbox`, one ordered writer
+bounded in bytes. Before a reply is queued, the events already published to this
 connection's subscriptions are queued, so on one connection every event a command
 caused arrives before its reply (DESIGN §5). Closing the connection cancels its tasks,
 but not the turns it started (those belong to their sessions).
@@ -17,6 +21,7 @@ its traceback.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 import logging
@@ -29,6 +34,7 @@ from ..api import to_json
 from ..commands import COMMANDS, Tabwise, call_command, check_params
 from ..errors import InvalidParams, MethodNotFound, TabwiseError
 from ..events import DELTA_TYPES, Subscription, SubscriptionOverflow
+from ..pty import PtyStream, PtyStreamOverflow
 from ._outbox import DELTA_FRAME_SECONDS, MAX_UNSENT_BYTES, STALL_SECONDS, Outbox, encode
 
 __all__ = ["RpcConnection"]
@@ -45,7 +51,10 @@ SERVER_ERROR = -32000
 # More requests than this in one batch is an invalid request (each runs concurrently).
 MAX_BATCH = 1000
 
-_SERVER_METHODS = frozenset({"subscribe_events", "unsubscribe_events"})
+_SERVER_METHODS = frozenset({"subscribe_events", "unsubscribe_events", "subscribe_pty",
+                             "unsubscribe_pty"})
+# Raw output per pty_output notification, at most (a flood is sent in frames this big).
+PTY_FRAME_BYTES = 64 * 1024
 METHODS = frozenset(COMMANDS) | _SERVER_METHODS
 
 
@@ -79,6 +88,7 @@ class RpcConnection:
         self.outbox = Outbox(ws, max_bytes=max_unsent_bytes, stall_seconds=stall_seconds)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._subs: dict[str, tuple[Subscription, asyncio.Task[None]]] = {}
+        self._pty_subs: dict[str, tuple[PtyStream, asyncio.Task[None]]] = {}
 
     def _spawn(self, coro: Any) -> asyncio.Task[Any]:
         task = asyncio.create_task(coro)
@@ -98,6 +108,8 @@ class RpcConnection:
         finally:
             for sub, _ in self._subs.values():
                 sub.close()
+            for stream, _ in self._pty_subs.values():
+                stream.close()
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -184,6 +196,10 @@ class RpcConnection:
             return self._subscribe(params)
         if method == "unsubscribe_events":
             return self._unsubscribe(params)
+        if method == "subscribe_pty":
+            return self._subscribe_pty(params)
+        if method == "unsubscribe_pty":
+            return self._unsubscribe_pty(params)
         return await call_command(self.core, method, params)
 
     def _subscribe(self, params: Any) -> dict[str, str]:
@@ -229,3 +245,53 @@ class RpcConnection:
         except SubscriptionOverflow:
             self.outbox.put_text(encode({"jsonrpc": "2.0", "method": "subscription_overflow",
                                          "params": {"subscription": sub.id}}))
+
+    # -- terminal output (subscribe_pty) ----------------------------------------------
+
+    def _subscribe_pty(self, params: Any) -> dict[str, Any]:
+        """``{subscription, offset}``: output from byte ``offset`` on (what came before is
+        ``pty_read``'s) arrives as ``pty_output{subscription, session_id, offset,
+        data_b64}`` notifications, in order and contiguous; when the shell ends (exit,
+        close_session, restart_terminal) a last ``pty_closed{subscription, session_id,
+        offset, exit_code}`` says so."""
+        params = check_params("subscribe_pty", params)
+        if set(params) != {"session_id"} or not isinstance(params["session_id"], str):
+            raise InvalidParams("subscribe_pty takes one parameter, session_id (a string).")
+        stream = self.core.subscribe_pty(params["session_id"])
+        task = self._spawn(self._pump_pty(stream, params["session_id"]))
+        self._pty_subs[stream.id] = (stream, task)
+        return {"subscription": stream.id, "offset": stream.offset}
+
+    def _unsubscribe_pty(self, params: Any) -> bool:
+        params = check_params("unsubscribe_pty", params)
+        sid = params.get("subscription")
+        entry = self._pty_subs.pop(sid, None) if isinstance(sid, str) else None
+        if entry is None:
+            raise InvalidParams("Unknown subscription.")
+        entry[0].close()
+        entry[1].cancel()
+        return True
+
+    async def _pump_pty(self, stream: PtyStream, session_id: str) -> None:
+        # Output goes to the outbox as soon as it arrives (joined up to PTY_FRAME_BYTES
+        # while the client is behind), so a client that stops reading meets the
+        # outbox's byte bound and is dropped; the stream itself never holds much.
+        def note(method: str, **params: Any) -> None:
+            self.outbox.put_text(encode({"jsonrpc": "2.0", "method": method, "params": {
+                "subscription": stream.id, "session_id": session_id, **params}}))
+
+        offset = stream.offset
+        try:
+            while self.outbox.dropped is None:
+                chunk = await stream.get(PTY_FRAME_BYTES)
+                note("pty_output", offset=chunk.offset,
+                     data_b64=base64.b64encode(chunk.data).decode("ascii"))
+                offset = chunk.next_offset
+        except StopAsyncIteration:  # the shell ended (unsubscribing cancels this task)
+            note("pty_closed", offset=offset, exit_code=stream.exit_code)
+        except PtyStreamOverflow:
+            self.outbox.put_text(encode({"jsonrpc": "2.0", "method": "subscription_overflow",
+                                         "params": {"subscription": stream.id}}))
+        finally:
+            stream.close()
+            self._pty_subs.pop(stream.id, None)

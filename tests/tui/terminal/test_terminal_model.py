@@ -53,3 +53,24 @@ async def test_a_flood_is_drained_and_the_view_notified_at_frame_rate(
     assert model.fed_bytes > 1_200_000
     # ~1.3 MB took a few frames; the view was told a few times, not once per 4 KB read.
     assert 1 <= len(notified) < model.fed_bytes / 4096 / 4
+
+
+async def test_the_last_screen_of_a_flood_is_shown_once_output_settles(
+    spawn_shell: SpawnShell,
+) -> None:
+    """During a flood the view is told 10 times a second; the screen a flood ends on
+    (the prompt after it) must not wait out that interval once nothing more arrives."""
+    import time
+
+    from tabwise.tui.terminal._model import FLOOD_REFRESH_SECONDS, SETTLED_SECONDS
+
+    model = await ready(await spawn_shell(rows=10, cols=40))
+    told: list[float] = []
+    model.set_listener(lambda: (told.append(time.perf_counter()), model.take_update()))
+    gaps = []
+    for n in range(3):  # the old 0.1 s hold-back gives 0-0.1 s here: three chances to show
+        model.write(f"seq 1 60000; echo END{n}-$((6*7))\r")
+        await wait_for(lambda n=n: f"END{n}-42" in model.screen_text(3), timeout=10)
+        await wait_for(lambda: told and told[-1] > model._last_output, timeout=2)
+        gaps.append(told[-1] - model._last_output)
+    assert max(gaps) < SETTLED_SECONDS + FLOOD_REFRESH_SECONDS / 3, gaps

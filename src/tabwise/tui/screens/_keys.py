@@ -9,6 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
 from ...settings import KeysSettings
+from ..terminal import key_label
 
 __all__ = ["KEYS_MARKDOWN", "KeysScreen", "app_bindings", "key_hints", "key_label",
            "keys_markdown", "screen_bindings"]
@@ -46,14 +47,6 @@ def app_bindings(keys: KeysSettings) -> list[Binding]:
     if keys.quit:
         bindings.append(Binding(keys.quit, "quit", "Quit", priority=True, id="tabwise.quit"))
     return bindings
-
-
-def key_label(key: str) -> str:
-    """``"alt+w"`` as a person writes it: ``Alt+W``; ``""`` reads as ``(off)``."""
-    if not key:
-        return "(off)"
-    return "+".join(part.upper() if len(part) == 1 or (part[0] == "f" and part[1:].isdigit())
-                    else part.capitalize() for part in key.split("+"))
 
 
 def key_hints(keys: KeysSettings, *, full_screen: bool = False) -> str:

@@ -6,8 +6,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
 
-__all__ = ["TAB_COMMANDS", "TabwiseCommands"]
+from ...commands import Tabwise
+from ...errors import TabwiseError
+
+__all__ = ["CORE_COMMANDS", "TAB_COMMANDS", "TabwiseCommands"]
 
 # (title, help, action name on the main screen)
 TAB_COMMANDS: tuple[tuple[str, str, str], ...] = (
@@ -35,26 +39,64 @@ TAB_COMMANDS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-class TabwiseCommands(Provider):
-    """Offers :data:`TAB_COMMANDS`; each runs an action of the calling screen."""
 
-    def _runner(self, action: str) -> Callable[[], Awaitable[Any]]:
+async def reload_settings(screen: Screen[Any]) -> None:
+    """Run the ``reload_settings`` command; show what was wrong, or what changed."""
+    core: Tabwise = getattr(screen, "core")  # noqa: B009  (the main screen's command layer)
+    try:
+        await core.reload_settings()
+    except TabwiseError as exc:
+        # SettingsInvalid lists every problem; the settings in force stay as they were.
+        problems = getattr(exc, "errors", (str(exc),))
+        screen.notify("\n".join(problems) + "\n\nThe current settings stay in force.",
+                      title="Settings not reloaded", severity="error", markup=False,
+                      timeout=20)
+        return
+    warnings = core.settings.warnings
+    text = f"Read {core.paths.settings_file}." + "".join(f"\n{w}" for w in warnings)
+    screen.notify(text + "\nKeys apply from the next start.", title="Settings reloaded",
+                  severity="warning" if warnings else "information", markup=False)
+
+
+# (title, help, what to run with the calling screen) for commands that are not actions.
+CORE_COMMANDS: tuple[tuple[str, str, Callable[[Screen[Any]], Awaitable[None]]], ...] = (
+    ("Reload settings", "Re-read settings.toml now (models, providers, agent, MCP); "
+     "an invalid file is reported and changes nothing", reload_settings),
+)
+
+
+class TabwiseCommands(Provider):
+    """Offers :data:`TAB_COMMANDS` (each runs an action of the calling screen) and
+    :data:`CORE_COMMANDS`."""
+
+    def _entries(self) -> list[tuple[str, str, Callable[[], Awaitable[Any]]]]:
         screen = self.screen
 
-        async def run() -> None:
-            # The palette calls this after it has closed: dialogs open over the screen.
-            await screen.run_action(action)
+        def action(name: str) -> Callable[[], Awaitable[Any]]:
+            async def run() -> None:
+                # The palette calls this after it has closed: dialogs open over the screen.
+                await screen.run_action(name)
+            return run
 
-        return run
+        def call(fn: Callable[[Screen[Any]], Awaitable[None]]) -> Callable[[], Awaitable[Any]]:
+            async def run() -> None:
+                await fn(screen)
+            return run
+
+        entries = [(title, help_text, action(name)) for title, help_text, name in TAB_COMMANDS]
+        if hasattr(screen, "core"):  # after "Settings file"
+            at = next(i for i, e in enumerate(entries) if e[0] == "Settings file") + 1
+            entries[at:at] = [(title, help_text, call(fn))
+                              for title, help_text, fn in CORE_COMMANDS]
+        return entries
 
     async def discover(self) -> Hits:
-        for title, help_text, action in TAB_COMMANDS:
-            yield DiscoveryHit(title, self._runner(action), help=help_text)
+        for title, help_text, run in self._entries():
+            yield DiscoveryHit(title, run, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for title, help_text, action in TAB_COMMANDS:
+        for title, help_text, run in self._entries():
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), self._runner(action),
-                          text=title, help=help_text)
+                yield Hit(score, matcher.highlight(title), run, text=title, help=help_text)

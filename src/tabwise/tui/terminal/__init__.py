@@ -9,7 +9,7 @@ and turns key presses into bytes with :func:`encode_key`.
 from ._avt import DEFAULT_HISTORY, AvtEmulator
 from ._clock import FrameClock
 from ._emulator import DEFAULT_PEN, Color, Cursor, Emulator, Pen, Run
-from ._keys import DEFAULT_ROUTING, RESERVED_KEYS, KeyRouting, encode_key
+from ._keys import DEFAULT_ROUTING, RESERVED_KEYS, KeyRouting, encode_key, key_label
 from ._model import ModelUpdate, TerminalModel
 from ._modes import ControlScanner, Query
 from ._pyte import PyteEmulator
@@ -35,4 +35,5 @@ __all__ = [
     "StripPainter",
     "TerminalModel",
     "encode_key",
+    "key_label",
 ]

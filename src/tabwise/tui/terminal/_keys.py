@@ -15,22 +15,33 @@ from dataclasses import dataclass
 
 from tabwise.settings import SHORTCUTS, KeysSettings
 
-__all__ = ["RESERVED_KEYS", "KeyRouting", "encode_key"]
+__all__ = ["RESERVED_KEYS", "KeyRouting", "encode_key", "key_label"]
 
 _TAB_DIGITS = frozenset(f"alt+{n}" for n in range(1, 10))
 
 
+def key_label(key: str) -> str:
+    """``"alt+w"`` as a person writes it: ``Alt+W``; ``""`` reads as ``(off)``."""
+    if not key:
+        return "(off)"
+    return "+".join(part.upper() if len(part) == 1 or (part[0] == "f" and part[1:].isdigit())
+                    else part.capitalize() for part in key.split("+"))
+
+
 @dataclass(frozen=True, slots=True)
 class KeyRouting:
-    """Which keys bubble to the app's bindings while the terminal has focus."""
+    """Which keys bubble to the app's bindings while the terminal has focus, and the
+    key that closes the tab (``""`` when ``[keys] close_tab`` turns it off), which the
+    banner of an exited shell names."""
 
     app_keys: frozenset[str]
     escape_chord: str
+    close_tab: str = "alt+w"
 
     @classmethod
     def from_settings(cls, keys: KeysSettings) -> KeyRouting:
         chosen = {keys.key(name) for name in SHORTCUTS} - {""}
-        return cls(frozenset(chosen | _TAB_DIGITS), keys.escape_chord)
+        return cls(frozenset(chosen | _TAB_DIGITS), keys.escape_chord, keys.close_tab)
 
     def is_app_key(self, key: str, *, full_screen: bool) -> bool:
         """Whether ``key`` belongs to the app: with a full-screen program (alternate

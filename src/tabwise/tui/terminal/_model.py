@@ -20,6 +20,7 @@ from tabwise.pty import PtyProcess
 from ._avt import DEFAULT_HISTORY, AvtEmulator
 from ._clock import FRAME_SECONDS, FrameClock
 from ._emulator import Emulator
+from ._keys import key_label
 
 __all__ = ["ModelUpdate", "TerminalModel"]
 
@@ -33,6 +34,9 @@ FLOOD_REFRESH_SECONDS = 0.1
 # 60 times a second took most of the loop's time during `seq 1 300000`, and reading
 # the PTY waits for it; at 10 fps the same flood is shown in about half the time.
 FLOOD_FRAME_BYTES = 16 * 1024
+# A flood is over once the backlog is fed and nothing arrived for this long: its last
+# screen (the prompt after `seq 1 300000`) is shown at once, not up to 0.1 s later.
+SETTLED_SECONDS = 0.008
 # Past this, the oldest queued output is dropped unseen (a `cat` of a huge file would
 # otherwise hold it all in memory); it would have scrolled out of the history anyway.
 MAX_BACKLOG_BYTES = 64 * 1024 * 1024
@@ -78,7 +82,11 @@ class TerminalModel:
         self._closed = False
         self._listener: Callable[[], None] | None = None
         self._last_notify = 0.0
+        self._last_output = 0.0  # time.perf_counter() when output last arrived
         self._remove_exit: Callable[[], None] = lambda: None
+        # The key the exit banner offers for closing the tab ("" names none); the
+        # view sets it from ``[keys]`` (KeyRouting.close_tab).
+        self.close_key = "alt+w"
         self._follow(pty, replay=True)
         _models[pty] = self
 
@@ -216,8 +224,9 @@ class TerminalModel:
         if self._listener is None or not self._has_news():
             return True
         now = time.perf_counter()
-        flooded = (self._backlog_bytes > FLOOD_BYTES
-                   or self.fed_bytes - self._notified_at_bytes > FLOOD_FRAME_BYTES)
+        settled = not self._backlog_bytes and now - self._last_output >= SETTLED_SECONDS
+        flooded = not settled and (self._backlog_bytes > FLOOD_BYTES
+                                   or self.fed_bytes - self._notified_at_bytes > FLOOD_FRAME_BYTES)
         interval = FLOOD_REFRESH_SECONDS if flooded else FRAME_SECONDS
         if now - self._last_notify < interval:
             return False
@@ -229,6 +238,7 @@ class TerminalModel:
     # -- internals -------------------------------------------------------------------
 
     def _on_output(self, data: bytes) -> None:
+        self._last_output = time.perf_counter()
         self._backlog.append(data)
         self._backlog_bytes += len(data)
         if self._backlog_bytes > PAUSE_READING_BYTES:
@@ -251,9 +261,10 @@ class TerminalModel:
         self.exited = self._exit_unreported = True
         status = "" if self.exit_code is None else f" with code {self.exit_code}"
         newline = "\r\n" if self.emulator.cursor.col else ""
+        close = f" or {key_label(self.close_key)} to close" if self.close_key else ""
         banner = (
             f"{newline}\x1b[0;2m[process exited{status} — "
-            "press Enter to restart or Alt+W to close]\x1b[0m"
+            f"press Enter to restart{close}]\x1b[0m"
         )
         self.emulator.feed(banner.encode())
         self._merge_dirty(self.emulator.take_dirty())

@@ -119,7 +119,7 @@ class TerminalView(Widget, can_focus=True):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.scrollback = scrollback  # history lines for models this view makes
-        self.routing = routing
+        self._routing = routing
         self._painter = StripPainter()
         self._model: TerminalModel | None = None
         self._lines: dict[int, Strip] = {}  # live screen rows already painted
@@ -135,6 +135,18 @@ class TerminalView(Widget, can_focus=True):
             self.attach(pty)
 
     # -- public API ------------------------------------------------------------------
+
+    @property
+    def routing(self) -> KeyRouting:
+        """Which keys are the app's (from ``[keys]``); also names the close key in the
+        banner shown when the shell exits."""
+        return self._routing
+
+    @routing.setter
+    def routing(self, routing: KeyRouting) -> None:
+        self._routing = routing
+        if self._model is not None:
+            self._model.close_key = routing.close_tab
 
     @property
     def model(self) -> TerminalModel | None:
@@ -175,6 +187,7 @@ class TerminalView(Widget, can_focus=True):
         model = target if isinstance(target, TerminalModel) else TerminalModel.for_pty(
             target, history=self.scrollback)
         self._model = model
+        model.close_key = self._routing.close_tab
         self._back = 0
         self._lines.clear()
         model.set_listener(self._model_changed)

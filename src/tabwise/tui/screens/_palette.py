@@ -44,7 +44,7 @@ async def reload_settings(screen: Screen[Any]) -> None:
     """Run the ``reload_settings`` command; show what was wrong, or what changed."""
     core: Tabwise = getattr(screen, "core")  # noqa: B009  (the main screen's command layer)
     try:
-        await core.reload_settings()
+        settings = await core.reload_settings()
     except TabwiseError as exc:
         # SettingsInvalid lists every problem; the settings in force stay as they were.
         problems = getattr(exc, "errors", (str(exc),))
@@ -52,8 +52,9 @@ async def reload_settings(screen: Screen[Any]) -> None:
                       title="Settings not reloaded", severity="error", markup=False,
                       timeout=20)
         return
-    warnings = core.settings.warnings
-    text = f"Read {core.paths.settings_file}." + "".join(f"\n{w}" for w in warnings)
+    warnings = [str(w) for w in settings.get("warnings") or []]
+    path = settings.get("path") or (await core.get_app_info()).settings_file
+    text = f"Read {path}." + "".join(f"\n{w}" for w in warnings)
     screen.notify(text + "\nKeys apply from the next start.", title="Settings reloaded",
                   severity="warning" if warnings else "information", markup=False)
 

@@ -28,11 +28,30 @@ def event_params(ev: Event) -> dict[str, Any]:
     p = ev.payload
     params: dict[str, Any] = {"session_id": ev.session_id, "seq": ev.seq, "ts": ev.ts,
                               "type": p.type}
-    params.update(to_json(p))
-    for name in wire_omitted(type(p)):
+    names, omitted = _layout(type(p))
+    for name in names:
+        value = getattr(p, name)
+        # What to_json would do, without its walk for the plain values most fields hold:
+        # this runs for every frame a subscriber receives.
+        params[name] = value if type(value) in _PLAIN else to_json(value)
+    for name in omitted:
         if params[name] is None:
             del params[name]
     return params
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+def _layout(cls: type[Payload]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The field names of ``cls`` in wire order, and those omitted while None."""
+    if (known := _layouts.get(cls)) is None:
+        known = _layouts[cls] = (tuple(f.name for f in dataclasses.fields(cls)),
+                                 wire_omitted(cls))
+    return known
+
+
+_layouts: dict[type[Payload], tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
 
 def event_from_params(params: dict[str, Any]) -> Event:

@@ -4,8 +4,9 @@ Each request runs in its own task so a long ``send_ai_prompt`` never holds up ot
 calls. Besides the commands, the connection serves its subscriptions:
 ``subscribe_events`` (``ai_event`` notifications) and ``subscribe_pty`` (a terminal's
 output as ``pty_output`` notifications, then ``pty_closed``; see
-:meth:`RpcConnection._subscribe_pty`), each ended by its ``unsubscribe_*``. Every outgoing frame goes through the connection's :class:`Outbox`, one ordered
-writer bounded in bytes. Before a reply is queued, the events already published to this
+:meth:`RpcConnection._subscribe_pty`), each ended by its ``unsubscribe_*``. Every
+outgoing frame goes through the connection's :class:`Outbox`, one ordered writer
+bounded in bytes. Before a reply is queued, the events already published to this
 connection's subscriptions are queued, so on one connection every event a command
 caused arrives before its reply (DESIGN §5). Closing the connection cancels its tasks,
 but not the turns it started (those belong to their sessions).

@@ -263,3 +263,20 @@ async def test_a_subscriber_that_stops_reading_is_dropped_by_bytes(
         assert got["next_offset"] >= 20_000_000
     finally:
         raw.close()
+
+
+async def test_a_restarted_shell_ends_the_stream_and_a_new_one_starts_its_own_log(
+        served: Callable[[], Any], workdir: Path) -> None:
+    client = await served()
+    sid = await shell(client, workdir)
+    old = await subscribe(client, sid)
+    await client.call("pty_write", session_id=sid, data="echo OLD-$((6*7))\n")
+    await pump(client, [old], lambda: b"OLD-42" in old.data)
+    await client.call("restart_terminal", session_id=sid)
+    await pump(client, [old], lambda: old.closed is not None)
+    new = await subscribe(client, sid)
+    await client.call("pty_write", session_id=sid, data="echo NEW-$((6*7))\n")
+    await pump(client, [new], lambda: b"NEW-42" in new.data)
+    assert b"OLD-42" not in new.data
+    whole = await read_all(client, sid)
+    assert whole[new.start: new.next_offset] == bytes(new.data)

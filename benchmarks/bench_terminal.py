@@ -19,6 +19,10 @@
   in a 140x40 tmux pane, timed from sending Enter to the line after the last number
   appearing in ``tmux capture-pane`` (polled every 10 ms); the baseline is the same
   command in a plain ``/bin/sh`` tmux pane of the same size, in the same run.
+- P6.9 is the end of a flood: a TerminalModel on a real ``/bin/sh`` prints
+  ``seq 1 60000`` and a marker, ten times; each time, from the last output arriving to
+  the view being told about it. The baseline, in the same run, is the same with the
+  settle rule off (a flood's last screen waits out the 10 fps flood interval).
 
 ``uv run python -m benchmarks.bench_terminal [--quick]`` runs it alone.
 """
@@ -51,7 +55,7 @@ from tabwise.tui.widgets import TerminalView
 from ._rows import Row, quantile, row
 
 # Every row id, so `--only P6.7` finds this module (the harness reads IDS without importing).
-IDS = ("P6", "P6.1", "P6.2", "P6.3", "P6.4", "P6.5", "P6.6", "P6.7", "P6.7b", "P6.8")
+IDS = ("P6", "P6.1", "P6.2", "P6.3", "P6.4", "P6.5", "P6.6", "P6.7", "P6.7b", "P6.8", "P6.9")
 
 
 
@@ -529,11 +533,74 @@ def flood_rows(quick: bool) -> list[Row]:
     }]
 
 
+# -- the end of a flood shown (P6.9) ---------------------------------------------------
+
+
+async def settle_gaps(floods: int, *, settle: bool) -> list[float]:
+    """Seconds from a flood's last output arriving to the view being told, per flood;
+    with ``settle=False`` the model's settle rule is off (the flood interval only)."""
+    from tabwise.tui.terminal import TerminalModel, _model
+
+    saved = _model.SETTLED_SECONDS
+    if not settle:
+        _model.SETTLED_SECONDS = math.inf
+    try:
+        with tempfile.TemporaryDirectory() as home:
+            env = {"PATH": "/usr/bin:/bin", "HOME": home, "PS1": "$ ", "TERM": "xterm-256color"}
+            pty = PtyProcess.spawn(["/bin/sh"], home, rows=40, cols=140, env=env)
+            model = TerminalModel(pty)
+            told: list[float] = []
+            arrived = [0.0]
+            model.set_listener(lambda: (told.append(time.perf_counter()), model.take_update()))
+            pty.add_listener(lambda _data: arrived.__setitem__(0, time.perf_counter()))
+
+            async def until(predicate: Callable[[], bool], timeout: float) -> None:
+                deadline = time.perf_counter() + timeout
+                while not predicate():
+                    if time.perf_counter() > deadline:
+                        raise TimeoutError("P6.9: the flood did not end on screen")
+                    await asyncio.sleep(0.002)
+
+            try:
+                await until(lambda: "$" in model.screen_text(), 5)
+                gaps = []
+                for n in range(floods):
+                    marker = f"END{n}-42"
+                    model.write(f"seq 1 60000; echo END{n}-$((6*7))\r")
+                    await until(lambda m=marker: m in model.screen_text(3), 20)
+                    await until(lambda: bool(told) and told[-1] > arrived[0], 2)
+                    gaps.append(told[-1] - arrived[0])
+                    await asyncio.sleep(0.2)
+                return gaps
+            finally:
+                model.close()
+                await pty.close()
+    finally:
+        _model.SETTLED_SECONDS = saved
+
+
+def settle_rows(quick: bool) -> list[Row]:
+    floods = 4 if quick else 10
+    gaps = asyncio.run(settle_gaps(floods, settle=True))
+    base = asyncio.run(settle_gaps(floods, settle=False))
+    value, baseline = statistics.median(gaps) * 1000, statistics.median(base) * 1000
+    note = (f"max {max(gaps) * 1000:.1f} ms; settle rule off: max {max(base) * 1000:.1f} ms "
+            f"({floods} floods each)")
+    print(f"P6.9 {note}", file=sys.stderr)
+    return [{
+        **row("P6.9", f"flood's last output -> view told (median of {floods}; "
+              "baseline: no settle rule)", round(value, 1), "ms", "", None,
+              baseline=round(baseline, 1), ratio=round(value / baseline, 2) if baseline else None),
+        "note": note,
+    }]
+
+
 PARTS: dict[str, tuple[tuple[str, ...], Callable[[bool], list[Row]]]] = {
     "throughput": (("P6.1", "P6.2", "P6.3"), throughput_rows),
     "latency": (("P6.4", "P6.5", "P6.6"), latency_rows),
     "startup": (("P6.7", "P6.7b"), startup_rows),
     "flood": (("P6.8",), flood_rows),
+    "settle": (("P6.9",), settle_rows),
 }
 
 

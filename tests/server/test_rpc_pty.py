@@ -89,6 +89,15 @@ async def pump(client: RpcClient, streams: list[Stream],
             by_id[sub].take(msg)
 
 
+def drain(client: RpcClient, streams: list[Stream]) -> None:
+    """Take the notifications the client has already received (no waiting)."""
+    by_id = {s.id: s for s in streams}
+    while not client.raw.empty():
+        msg = client.raw.get_nowait()
+        if isinstance(msg, dict) and msg.get("method") in ("pty_output", "pty_closed"):
+            by_id[msg["params"]["subscription"]].take(msg)
+
+
 async def shell(client: RpcClient, workdir: Path) -> str:
     sid = (await client.call("create_session", working_directory=str(workdir)))["session_id"]
     return str(sid)
@@ -138,6 +147,8 @@ async def test_two_subscriptions_on_one_connection_and_unsubscribe_stops_one(
     await pump(client, [first, second],
                lambda: b"ONE-42" in first.data and b"ONE-42" in second.data)
     assert await client.call("unsubscribe_pty", subscription=first.id)
+    # Frames queued before the reply arrived before it: they are in `raw` already.
+    drain(client, [first, second])
     # After the reply nothing more arrives for it: `pump` fails on any frame of an
     # unknown subscription, and the second one shows the output was sent.
     await client.call("pty_write", session_id=sid, data="echo TWO-$((6*7))\n")
@@ -252,3 +263,20 @@ async def test_a_subscriber_that_stops_reading_is_dropped_by_bytes(
         assert got["next_offset"] >= 20_000_000
     finally:
         raw.close()
+
+
+async def test_a_restarted_shell_ends_the_stream_and_a_new_one_starts_its_own_log(
+        served: Callable[[], Any], workdir: Path) -> None:
+    client = await served()
+    sid = await shell(client, workdir)
+    old = await subscribe(client, sid)
+    await client.call("pty_write", session_id=sid, data="echo OLD-$((6*7))\n")
+    await pump(client, [old], lambda: b"OLD-42" in old.data)
+    await client.call("restart_terminal", session_id=sid)
+    await pump(client, [old], lambda: old.closed is not None)
+    new = await subscribe(client, sid)
+    await client.call("pty_write", session_id=sid, data="echo NEW-$((6*7))\n")
+    await pump(client, [new], lambda: b"NEW-42" in new.data)
+    assert b"OLD-42" not in new.data
+    whole = await read_all(client, sid)
+    assert whole[new.start: new.next_offset] == bytes(new.data)

@@ -39,7 +39,6 @@ TAB_COMMANDS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-
 async def reload_settings(screen: Screen[Any]) -> None:
     """Run the ``reload_settings`` command; show what was wrong, or what changed."""
     core: Tabwise = getattr(screen, "core")  # noqa: B009  (the main screen's command layer)

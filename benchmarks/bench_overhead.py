@@ -1,15 +1,16 @@
 """P13: where a whole turn's time goes, layer by layer, against the raw SDK (issue #13).
 
-One scripted text answer (no tool call) is read to its end by each layer in turn, in
-the same run, on the same fake server, interleaved round by round so drift hits all
-alike:
+One text answer (no tool call) is read to its end by each layer in turn, in the same
+run, on the same fake server, interleaved round by round so drift hits all alike:
 
 - ``raw``: ``AsyncOpenAI.chat.completions.create(stream=True)``;
 - ``bare``: a bare pydantic-ai ``Agent`` with tabwise's six tool definitions (the same
   functions, so the same schemas), the tab's own model object, events drained;
 - ``agent``: tabwise's shared ``AGENT`` (instructions function, deferred-approval
-  capability) with a real tab's ``TurnDeps``, events drained, no per-turn capabilities;
-- ``+guard``: plus the tab's ``ContextGuard``; ``+meter``: plus its ``UsageMeter``;
+  capability, ``RunHooks``) with a real tab's ``TurnDeps``, events drained, no guard
+  or meter in the deps;
+- ``+guard``: plus the tab's ``ContextGuard`` in the deps; ``+meter``: plus its
+  ``UsageMeter``;
 - ``bridge``: ``send_ai_prompt`` in process (the bridge, its event handler, the bus)
   timed by a subscriber to ``completed``;
 - ``serve``: the same over ``tabwise serve``, from sending the request to holding both
@@ -17,11 +18,22 @@ alike:
 
 Each layer runs with a short (4-chunk) and a long (60-chunk) answer; the difference
 gives its cost per chunk and the rest its cost per request, and each layer's figures
-minus the layer below it are what that layer adds. On a busy machine those differences
-drown in noise, so the ``bridge`` and ``serve`` turns also time tabwise's own hooks
-directly (wall time inside each, awaits included: what the turn waits for): the
-instructions (``RulesWatcher.load``), the context guard, the usage meter, every event
-published on the bus and every frame the server encodes.
+minus the layer below it are what that layer adds. Every turn is timed twice: wall
+time (the target rows) and the main thread's CPU time (``P13.cpu``, ``P13b.cpu``),
+which a machine shared with other work disturbs far less. Three sets of rows:
+
+- ``P13``: the fake (scripted) on a thread of this process, as in P1–P4: it shares
+  the GIL, which costs every layer alike;
+- ``P13b``: the fake in a process of its own (it echoes the prompt), so a layer's wall
+  time is its own;
+- ``P13.pyd``: what pydantic-ai's parts cost on a bare ``Agent``, no tabwise code
+  (``_pydantic_parts``).
+
+On a busy machine the differences between layers drown in noise, so the ``bridge``
+and ``serve`` turns also time tabwise's own hooks directly (wall time inside each,
+awaits included: what the turn waits for): the instructions (``RulesWatcher.load``),
+the context guard, the usage meter, every event published on the bus and every frame
+the server encodes.
 """
 
 from __future__ import annotations

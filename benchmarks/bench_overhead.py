@@ -183,11 +183,17 @@ class Measured:
     chunks_timed: int
 
 
-async def measure_layers(core: Tabwise, sid: str, model: str, rounds: int,
+async def measure_layers(core: Tabwise, sids: tuple[str, str], model: str, rounds: int,
                          client: Any, prompt: Callable[[int], str],
                          script: Callable[[int], None]) -> Measured:
-    """Every layer of :data:`LAYERS` on ``core``'s tab ``sid``, interleaved round by
-    round; ``script(n)`` readies an ``n``-chunk answer that ``prompt(n)`` asks for."""
+    """Every layer of :data:`LAYERS` on ``core``'s tabs, interleaved round by round;
+    ``script(n)`` readies an ``n``-chunk answer that ``prompt(n)`` asks for.
+
+    ``serve`` runs on the second tab of ``sids`` (the same model), the only one the
+    WebSocket subscribes to: the server's work for the in-process turns of the first
+    tab would otherwise be counted in theirs.
+    """
+    sid, served = sids
     from tabwise.agent import ContextGuard
     from tabwise.agent._tools import AGENT, TurnDeps
     from tabwise.agent._usage import UsageMeter
@@ -201,7 +207,8 @@ async def measure_layers(core: Tabwise, sid: str, model: str, rounds: int,
     server = await start_server(core, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     rpc = await RpcClient.connect(port, core.paths.token_file.read_text().strip())
-    sub = (await rpc.call("subscribe_events", {"session_id": sid}))["subscription"]
+    sub = (await rpc.call("subscribe_events", {"session_id": served}))["subscription"]
+    served_bridge = core.ai.bridges[served]
     size = SHORT
 
     async def timed(make: Callable[[], Awaitable[Any]]) -> float:
@@ -245,8 +252,8 @@ async def measure_layers(core: Tabwise, sid: str, model: str, rounds: int,
         return t.total
 
     async def over_serve() -> float:
-        t = await ws_whole_turn(rpc, sid, sub, prompt(size))
-        bridge.clear()
+        t = await ws_whole_turn(rpc, served, sub, prompt(size))
+        served_bridge.clear()
         return t
 
     turns: dict[str, Turn] = {
@@ -298,12 +305,13 @@ async def measure_layers(core: Tabwise, sid: str, model: str, rounds: int,
 
 async def p13(core: Tabwise, fake: FakeServer, workdir: Path, quick: bool) -> list[Row]:
     rounds = 12 if quick else 60
-    sid = await session(core, workdir, "local1", MODEL)
+    sids = (await session(core, workdir, "local1", MODEL),
+            await session(core, workdir, "local1", MODEL))
 
     def script(n: int) -> None:
         fake.script(MODEL, Reply(text=long_text(n), chunk_size=CHUNK))
 
-    m = await measure_layers(core, sid, MODEL, rounds, openai_client(fake), lambda n: "hi",
+    m = await measure_layers(core, sids, MODEL, rounds, openai_client(fake), lambda n: "hi",
                              script)
     rows = rows_for(m.wall)
     rows += rows_for(m.cpu, "P13.cpu", "main-thread CPU of ")[:2]
@@ -342,9 +350,11 @@ async def p13_own_process(workdir: Path, rounds: int) -> list[Row]:
     with FakeProcess(0.0) as fp, bench_home(fp.base_url) as home:
         core = await Tabwise.start(home)
         try:
-            sid = await session(core, home.parent / "work", "local1", "m1")
+            work = home.parent / "work"
+            sids = (await session(core, work, "local1", "m1"),
+                    await session(core, work, "local1", "m1"))
             client = sdk_client(fp.base_url)
-            m = await measure_layers(core, sid, "m1", rounds, client, echo_prompt,
+            m = await measure_layers(core, sids, "m1", rounds, client, echo_prompt,
                                      lambda n: None)
         finally:
             await core.stop()

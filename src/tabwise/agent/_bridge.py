@@ -465,6 +465,7 @@ class AgentBridge:
         self._turn_cost = TurnCost()
         started = time.perf_counter()
         guard = deps.guard = self._guard(built)
+        deps.meter = self.meter(built)
         if prompt is not None:
             # The rules check hops to a thread: start it now, while pydantic-ai prepares
             # the first request. (A continued turn runs tools first: they may edit them.)
@@ -481,7 +482,6 @@ class AgentBridge:
                 usage_limits=UsageLimits(
                     request_limit=self._settings.agent.max_tool_iterations + 1),
                 event_stream_handler=self._stream_handler,
-                capabilities=[guard, self.meter(built)],
             )
         except asyncio.CancelledError:
             self.approvals.deny_all("The turn was cancelled.")

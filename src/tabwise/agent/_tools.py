@@ -21,11 +21,13 @@ from pydantic_ai.toolsets import FunctionToolset
 from . import toolkit
 from ._pending import results_for, snapshot_turn
 from ._policy_toolset import PolicyToolset
+from ._run_hooks import RunHooks
 
 if TYPE_CHECKING:
     from ._approvals import ApprovalOutcome
     from ._bridge import AgentBridge
     from ._compaction import ContextGuard
+    from ._usage import UsageMeter
 
 __all__ = ["AGENT", "BUILTIN_TOOLS", "TurnDeps"]
 
@@ -41,15 +43,18 @@ edits. Be concise; answer in Markdown.
 class TurnDeps:
     """Per-run dependencies: the tab's bridge and how each tool call ended.
 
-    ``guard`` is the run's context guard; ``carry`` the messages of this turn from an
-    earlier run (a turn continued after a restart) that the archive does not hold yet,
-    and ``compacted`` whether that earlier run compacted them; ``step_results`` the
-    results of tool calls seen so far (to save a waiting turn with them).
+    ``guard`` is the run's context guard and ``meter`` its usage meter (both called
+    through the agent's :class:`~tabwise.agent._run_hooks.RunHooks`); ``carry`` the
+    messages of this turn from an earlier run (a turn continued after a restart) that
+    the archive does not hold yet, and ``compacted`` whether that earlier run compacted
+    them; ``step_results`` the results of tool calls seen so far (to save a waiting
+    turn with them).
     """
 
     bridge: AgentBridge
     outcomes: dict[str, str] = field(default_factory=dict)
     guard: ContextGuard | None = None
+    meter: UsageMeter | None = None
     carry: list[ModelMessage] = field(default_factory=list)
     compacted: bool = False
     step_results: dict[str, Any] = field(default_factory=dict)
@@ -92,7 +97,8 @@ AGENT: Agent[TurnDeps, str] = Agent(
     None,
     deps_type=TurnDeps,
     toolsets=[PolicyToolset(BUILTIN_TOOLS, max_result_bytes=None)],
-    capabilities=[HandleDeferredToolCalls(handler=_approve)],
+    # The turn's guard and meter come in the deps: no per-run capability layer.
+    capabilities=[HandleDeferredToolCalls(handler=_approve), RunHooks()],
     defer_model_check=True,
 )
 

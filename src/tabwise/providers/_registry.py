@@ -19,6 +19,7 @@ from ..settings import ProviderSettings, Settings, resolve_secret
 from ._catalog import catalog_models, context_window
 from ._discovery import ModelDiscovery
 from ._prices import known_window
+from ._schema_cache import reuse_schema_transforms
 from ._specs import spec_for
 
 if TYPE_CHECKING:
@@ -161,7 +162,8 @@ class ProviderRegistry:
             if prov is None:
                 prov = spec.provider(p, key or None)
                 self._providers[cache_key] = prov
-            return spec.model(p, model, prov)
+            # Tool schemas are rewritten for the provider once, not per request.
+            return reuse_schema_transforms(spec.model(p, model, prov))
 
         settings: ModelSettings = {"timeout": p.timeout_seconds, "max_retries": p.max_retries}
         return BuiltModel(provider, model, settings, p, make)

@@ -6,13 +6,13 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from pydantic_ai.messages import ModelMessage
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widget import Widget
 
+from ...api import AiConfig, ContextUsage, SessionInfo, Usage
 from ...events import Event
 from ...pty import PtyProcess
 from ._agent_panel import TERM_PREFIX, AgentPanel
@@ -44,22 +44,21 @@ class SessionView(Horizontal):
     }
     """
 
-    def __init__(self, info: dict[str, Any], pty: PtyProcess | None, *,
+    def __init__(self, info: SessionInfo, pty: PtyProcess | None, *,
                  history: Sequence[ModelMessage] = (),
-                 usage: dict[str, Any] | None = None, scrollback: int = 10000) -> None:
-        self.session_id: str = info["session_id"]
+                 usage: ContextUsage | None = None, scrollback: int = 10000) -> None:
+        self.session_id: str = info.session_id
         super().__init__(id=view_id(self.session_id))
-        self.name_: str = info.get("name") or "tab"
-        self.working_directory: str = info.get("working_directory") or ""
-        cfg = info.get("ai_config")
-        status = info.get("ai_status")
+        self.name_: str = info.name or "tab"
+        self.working_directory: str = info.working_directory
+        status = info.ai_status
         self.has_agent = status in _AGENT_STATES
-        self.ai_config: dict[str, str] | None = dict(cfg) if cfg else None
-        self.ai_error: str | None = info.get("ai_error")
+        self.ai_config: AiConfig | None = info.ai_config
+        self.ai_error: str | None = info.ai_error
         self.state: str = status if self.has_agent else "no_model"
-        self.usage: dict[str, Any] | None = usage
-        self.rules: list[str] = list(info.get("instructions") or [])  # rules files in effect
-        self.spend: dict[str, Any] | None = None  # get_session_usage, kept by the screen
+        self.usage: ContextUsage | None = usage
+        self.rules: list[str] = list(info.instructions)  # rules files in effect
+        self.spend: Usage | None = None  # get_session_usage, kept by the screen
         self.unseen = False
         self.failed = False
         self.prefer_prompt = False  # which pane gets focus when the tab is shown
@@ -88,7 +87,7 @@ class SessionView(Horizontal):
     def model_label(self) -> str:
         if not self.has_agent or not self.ai_config:
             return ""
-        return f"{self.ai_config['provider']} · {self.ai_config['model']}"
+        return f"{self.ai_config.provider} · {self.ai_config.model}"
 
     def tab_item(self) -> TabItem:
         if self.state == "awaiting_approval":
@@ -108,9 +107,9 @@ class SessionView(Horizontal):
         prompt)."""
         return self.panel.focus_target() if self.prefer_prompt else self.terminal
 
-    def model_changed(self, config: dict[str, str]) -> None:
+    def model_changed(self, config: AiConfig) -> None:
         """This tab now runs ``config`` (a switch, or a first init after F2)."""
-        self.ai_config = dict(config)
+        self.ai_config = config
         if not self.has_agent:
             self.has_agent = True
             self.ai_error = None
@@ -138,7 +137,7 @@ class SessionView(Horizontal):
         elif kind == "cancelled":
             self.state = "idle"
         elif kind in ("context_usage", "context_warning"):
-            self.usage = {k: d.get(k) for k in ("used_tokens", "max_tokens", "utilization")}
+            self.usage = ContextUsage(d["used_tokens"], d["max_tokens"], d["utilization"])
         elif kind == "instructions_changed":
             self.rules = [str(f) for f in d.get("files") or []]
             self.panel.timeline.add_notice(rules_notice(self.rules, bool(d.get("settings"))))
@@ -146,8 +145,7 @@ class SessionView(Horizontal):
             self.working_directory = str(d.get("working_directory") or self.working_directory)
             self.name_ = str(d.get("name") or self.name_)
         elif kind == "ai_config_changed":
-            self.model_changed({"provider": str(d.get("provider")),
-                                "model": str(d.get("model"))})
+            self.model_changed(AiConfig(str(d.get("provider")), str(d.get("model"))))
 
     def seen(self) -> None:
         self.unseen = False

@@ -6,6 +6,34 @@ Commands take and return the frozen dataclasses defined here; events are the cla
 :func:`to_json` (one JSON shape per type).
 """
 
+from ._info import (
+    AiConfig,
+    CompactResult,
+    CompareError,
+    CompareResult,
+    ContextUsage,
+    McpServerInfo,
+    PendingApprovalInfo,
+    ProviderInfo,
+    PtyReadResult,
+    SessionInfo,
+    Usage,
+    UsageByModel,
+)
 from ._json import to_json
 
-__all__ = ["to_json"]
+__all__ = [
+    "AiConfig",
+    "CompactResult",
+    "CompareError",
+    "CompareResult",
+    "ContextUsage",
+    "McpServerInfo",
+    "PendingApprovalInfo",
+    "ProviderInfo",
+    "PtyReadResult",
+    "SessionInfo",
+    "Usage",
+    "UsageByModel",
+    "to_json",
+]

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic_ai.messages import ModelRequest, UserPromptPart
 from textual import work
 
+from ...api import AiConfig, ProviderInfo, SessionInfo
 from ...commands._fork import turn_starts
 from ...errors import TabwiseError
 from ...events import Event
@@ -70,7 +71,7 @@ class ForkActions:
         taps: dict[str, Callable[[Event], None]]
 
         def _error(self, message: object, title: str = "") -> None: ...
-        async def add_view(self, info: dict[str, Any], *, providers: list[dict[str, Any]],
+        async def add_view(self, info: SessionInfo, *, providers: list[ProviderInfo],
                            activate: bool = True) -> SessionView: ...
         async def activate(self, sid: str, *, focus: bool = True) -> None: ...
         def refresh_chrome(self) -> None: ...
@@ -80,7 +81,7 @@ class ForkActions:
                               prefill: str = "") -> None:
         sid = view.session_id
         cfg = view.ai_config if view.has_agent else None
-        current = (cfg["provider"], cfg["model"]) if cfg else None
+        current = (cfg.provider, cfg.model) if cfg else None
 
         def picked(choice: ModelChoice | None) -> None:
             if choice is not None:
@@ -132,7 +133,7 @@ class ForkActions:
                        prefill: str) -> None:
         try:
             info = await self.core.fork_session(
-                sid, {"provider": choice[0], "model": choice[1]}, message_count)
+                sid, AiConfig(*choice), message_count)
         except TabwiseError as exc:
             self._error(exc, "Not forked")
             return
@@ -149,7 +150,7 @@ class ForkActions:
             return
         sid = view.session_id
 
-        def chosen(setup: tuple[list[dict[str, str]], str] | None) -> None:
+        def chosen(setup: tuple[list[AiConfig], str] | None) -> None:
             if setup is None:
                 return
             configs, prompt = setup
@@ -199,7 +200,8 @@ class ForkActions:
         view = self.views.get(sid)
         if view is None or bridge is None:
             return True
-        view.model_changed(info["ai_config"])
+        if info.ai_config is not None:
+            view.model_changed(info.ai_config)
         view.panel.timeline.load_history(bridge.history[before:])
         self.refresh_spend(sid)
         self.refresh_chrome()

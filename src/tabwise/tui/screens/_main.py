@@ -13,6 +13,7 @@ from textual.binding import BindingType
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher
 
+from ...api import ContextUsage, ProviderInfo, SessionInfo
 from ...errors import TabwiseError
 from ...events import Cancelled, CompactionCompleted, Completed, Delta, Error, Event
 from ..terminal import KeyRouting
@@ -109,12 +110,12 @@ class MainScreen(ForkActions, TabCommands, Screen[None]):
         core = self.core
         if core.archive is not None and core.settings.sessions.restore_on_start:
             for info in await core.list_sessions():
-                if not info["live"]:
+                if not info.live:
                     try:
-                        await core.restore_session(info["session_id"])
+                        await core.restore_session(info.session_id)
                     except TabwiseError as exc:
-                        self._error(exc, f"Could not restore {info['name']!r}")
-        live = [i for i in await core.list_sessions() if i["live"]]
+                        self._error(exc, f"Could not restore {info.name!r}")
+        live = [i for i in await core.list_sessions() if i.live]
         if not live:
             try:
                 live = [await self.create_tab(self.working_directory)]
@@ -126,7 +127,7 @@ class MainScreen(ForkActions, TabCommands, Screen[None]):
             await self.add_view(info, providers=providers, activate=False)
         # The tab that was active when the app last quit, else the first.
         active = await core.get_active_session()
-        await self.activate(active if active in self.views else live[0]["session_id"])
+        await self.activate(active if active in self.views else live[0].session_id)
         self._show_settings_errors()
         self.ready = True
 
@@ -146,16 +147,16 @@ class MainScreen(ForkActions, TabCommands, Screen[None]):
                     "agent panel).", title="Invalid settings", severity="error",
                     timeout=10, markup=False)
 
-    async def add_view(self, info: dict[str, Any], *, providers: list[dict[str, Any]],
+    async def add_view(self, info: SessionInfo, *, providers: list[ProviderInfo],
                        activate: bool = True) -> SessionView:
-        sid = info["session_id"]
+        sid = info.session_id
         core = self.core
         session = core.sessions.get(sid)
         bridge = core.ai.bridges.get(sid)
         view = SessionView(
             info, session.pty if session else None,
             history=list(bridge.history) if bridge else [],
-            usage=bridge.context.to_dict() if bridge else None,
+            usage=ContextUsage(**bridge.context.to_dict()) if bridge else None,
             scrollback=core.settings.terminal.scrollback)
         view.terminal.routing = self.routing
         self.views[sid] = view
@@ -168,16 +169,15 @@ class MainScreen(ForkActions, TabCommands, Screen[None]):
             view.spend = await core.get_session_usage(sid)
             # A restored tab still waiting for an answer shows its question again.
             for p in await core.get_pending_approvals(sid):
-                view.panel.timeline.approval_request(p["request_id"], p["tool_name"],
-                                                     p["args"], p["risk"],
-                                                     p.get("working_directory"))
+                view.panel.timeline.approval_request(p.request_id, p.tool_name, p.args,
+                                                     p.risk, p.working_directory)
         if activate:
             await self.activate(sid)
         else:
             self.refresh_chrome()
         return view
 
-    def _greet(self, view: SessionView, providers: list[dict[str, Any]]) -> None:
+    def _greet(self, view: SessionView, providers: list[ProviderInfo]) -> None:
         """First words of a tab: which model answers, or plainly what to set up."""
         timeline = view.panel.timeline
         if view.has_agent:
@@ -185,7 +185,7 @@ class MainScreen(ForkActions, TabCommands, Screen[None]):
                 timeline.add_notice(f"{view.model_label} is ready. Enter sends · @term "
                                     "sends the terminal screen too · F2 switches model.")
             return
-        configured = [p["name"] for p in providers if p.get("configured")]
+        configured = [p.name for p in providers if p.configured]
         lines = [f"No AI model for this tab: {view.ai_error or 'none configured.'}"]
         if configured:
             lines.append(f"Configured providers: {', '.join(configured)}. "
@@ -316,10 +316,10 @@ class MainScreen(ForkActions, TabCommands, Screen[None]):
         if view is None:
             return
         status.model = view.model_label
-        usage = view.usage or {}
-        status.utilization = usage.get("utilization") if view.has_agent else None
+        usage = view.usage
+        status.utilization = usage.utilization if usage and view.has_agent else None
         status.spend = format_spend(view.spend) if view.has_agent else ""
-        status.tooltip = (f"context: {usage.get('used_tokens')} of {usage.get('max_tokens')} "
+        status.tooltip = (f"context: {usage.used_tokens} of {usage.max_tokens} "
                           "tokens") if usage and view.has_agent else None
         status.working_directory = _short_path(view.working_directory)
         status.rules = " + ".join(os.path.basename(f) for f in view.rules)

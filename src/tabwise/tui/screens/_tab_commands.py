@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual import work
 
+from ...api import AiConfig, ProviderInfo, SessionInfo
 from ...errors import (
     AiNotInitialized,
     ApprovalNotFound,
@@ -58,7 +59,7 @@ class TabCommands:
 
         def notify(self, message: str, *, title: str = "", severity: Any = "information",
                    timeout: float | None = None, markup: bool = True) -> None: ...
-        async def add_view(self, info: dict[str, Any], *, providers: list[dict[str, Any]],
+        async def add_view(self, info: SessionInfo, *, providers: list[ProviderInfo],
                            activate: bool = True) -> SessionView: ...
         async def remove_view(self, sid: str) -> None: ...
         def running_programs(self, view: SessionView | None = None) -> list[tuple[str, str]]: ...
@@ -70,7 +71,7 @@ class TabCommands:
 
     # -- tabs ----------------------------------------------------------------------------
 
-    async def create_tab(self, working_directory: str) -> dict[str, Any]:
+    async def create_tab(self, working_directory: str) -> SessionInfo:
         """A new session: shell, agent with the default model, archive row."""
         return await self.core.create_session(working_directory)
 
@@ -157,8 +158,8 @@ class TabCommands:
     async def action_sessions(self) -> None:
         every = await self.core.list_sessions(include_closed=True)
         # Open tabs are listed (disabled) only as the source of an archived fork.
-        sources = {r.get("forked_from") for r in every if not r.get("live")}
-        rows = [r for r in every if not r.get("live") or r["session_id"] in sources]
+        sources = {r.forked_from for r in every if not r.live}
+        rows = [r for r in every if not r.live or r.session_id in sources]
 
         def picked(session_id: str | None) -> None:
             if session_id:
@@ -187,7 +188,7 @@ class TabCommands:
             self._error(exc)
             return
         if sid in self.views:
-            self.views[sid].name_ = info["name"]
+            self.views[sid].name_ = info.name
             self.refresh_chrome()
 
     @work(group="tabs", exclusive=False)
@@ -264,7 +265,7 @@ class TabCommands:
             return
         sid = view.session_id
         cfg = view.ai_config if view.has_agent else None
-        current = (cfg["provider"], cfg["model"]) if cfg else None
+        current = (cfg.provider, cfg.model) if cfg else None
 
         def picked(choice: ModelChoice | None) -> None:
             if choice is not None and choice != current:
@@ -280,7 +281,7 @@ class TabCommands:
         view = self.views.get(sid)
         had_agent = view is not None and view.has_agent
         try:
-            cfg = await self.core.init_ai_session(sid, {"provider": provider, "model": model})
+            cfg = await self.core.init_ai_session(sid, AiConfig(provider, model))
         except TabwiseError as exc:
             self._error(exc, "Model not changed")
             return
@@ -288,7 +289,7 @@ class TabCommands:
             return
         view.model_changed(cfg)
         if not had_agent:  # a first init publishes no ai_config_changed event
-            view.panel.timeline.add_notice(f"Model: {cfg['provider']} · {cfg['model']}")
+            view.panel.timeline.add_notice(f"Model: {cfg.provider} · {cfg.model}")
             with contextlib.suppress(TabwiseError):
                 view.usage = await self.core.get_context_usage(sid)
         self.refresh_chrome()
@@ -317,8 +318,8 @@ class TabCommands:
         except TabwiseError as exc:
             self._error(exc, "Not compacted")
             return
-        self.notify(f"Context: {r['tokens_before']} → {r['tokens_after']} tokens, "
-                    f"{r['messages_before']} → {r['messages_after']} messages.",
+        self.notify(f"Context: {r.tokens_before} → {r.tokens_after} tokens, "
+                    f"{r.messages_before} → {r.messages_after} messages.",
                     title="Compacted", markup=False)
 
     @work(exclusive=False, group="export")

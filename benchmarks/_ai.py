@@ -27,6 +27,7 @@ from ._rows import Row, row
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
 
+    from tabwise.api import AiConfig
     from tabwise.commands import Tabwise
 
 __all__ = ["CHUNK", "TERMINAL", "TERMINAL_EVENTS", "Part", "RpcClient", "Timing",
@@ -120,9 +121,9 @@ def openai_client(fake: FakeServer) -> AsyncOpenAI:
 
 
 async def session(core: Tabwise, workdir: Path, provider: str, model: str) -> str:
-    info = await core.create_session(str(workdir), ai_config={"provider": provider,
-                                                              "model": model}, terminal=False)
-    return str(info["session_id"])
+    info = await core.create_session(str(workdir), ai_config=AiConfig(provider, model),
+                                     terminal=False)
+    return info.session_id
 
 
 # -- over the wire -------------------------------------------------------------------------

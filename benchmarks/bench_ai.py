@@ -34,6 +34,7 @@ from ._fake import FakeServer, Reply
 from ._rows import Row, row
 
 if TYPE_CHECKING:
+    from tabwise.api import AiConfig
     from tabwise.commands import Tabwise
 
 IDS = ("P1", "P3")
@@ -135,8 +136,8 @@ async def p3(core: Tabwise, fake: FakeServer, workdir: Path, quick: bool) -> lis
     n = 1000
     n_timed = 300 if quick else n
     n_traced = 300 if quick else n
-    cfg1 = {"provider": "local1", "model": "m1"}
-    cfg2 = {"provider": "local2", "model": "m2"}
+    cfg1 = AiConfig("local1", "m1")
+    cfg2 = AiConfig("local2", "m2")
     # Warm up: lazy imports, both providers' clients, first-call caches.
     for _ in range(20):
         sid = await session(core, workdir, "local1", "m1")

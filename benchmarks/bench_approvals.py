@@ -33,7 +33,7 @@ async def _measure(fake: FakeServer, persist: bool, rounds: int) -> tuple[list[f
         core = await Tabwise.start(home)
         try:
             work = home.parent / "work"
-            sid = (await core.create_session(str(work), terminal=False))["session_id"]
+            sid = (await core.create_session(str(work), terminal=False)).session_id
             for i in range(HISTORY_TURNS):
                 fake.script("m1", Reply(text=f"{i} {ANSWER}", chunk_size=4096))
                 await core.send_ai_prompt(sid, f"turn {i}")

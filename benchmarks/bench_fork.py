@@ -29,6 +29,7 @@ import time
 
 from pydantic_ai.messages import ModelRequest, ModelResponse, TextPart, UserPromptPart
 
+from tabwise.api import AiConfig
 from tabwise.commands import Tabwise
 from tabwise.events import Completed
 
@@ -58,7 +59,7 @@ async def _fork_times(fake: FakeServer, rounds: int, terminal: bool) -> tuple[
         core = await Tabwise.start(home)
         try:
             work = home.parent / "work"
-            sid = (await core.create_session(str(work), terminal=False))["session_id"]
+            sid = (await core.create_session(str(work), terminal=False)).session_id
             assert core.archive is not None
             core.archive.append_messages(sid, list(_history(MESSAGES)))
             await core.close_session(sid)
@@ -69,11 +70,11 @@ async def _fork_times(fake: FakeServer, rounds: int, terminal: bool) -> tuple[
                 restores.append((time.perf_counter() - t) * 1000)
                 assert await core.get_ai_conversation_length(sid) == MESSAGES
                 t = time.perf_counter()
-                info = await core.fork_session(sid, {"provider": "local2", "model": "m2"},
+                info = await core.fork_session(sid, AiConfig("local2", "m2"),
                                                terminal=terminal)
                 forks.append((time.perf_counter() - t) * 1000)
-                assert await core.get_ai_conversation_length(info["session_id"]) == MESSAGES
-                await core.close_session(info["session_id"])
+                assert await core.get_ai_conversation_length(info.session_id) == MESSAGES
+                await core.close_session(info.session_id)
                 await core.close_session(sid)
             return restores, forks
         finally:
@@ -83,7 +84,7 @@ async def _fork_times(fake: FakeServer, rounds: int, terminal: bool) -> tuple[
 async def _compare_times(fake: FakeServer | FakeProcess, rounds: int, chunks: int,
                          delay: float) -> tuple[
         list[float], list[float], list[float], list[float], list[float]]:
-    configs = [{"provider": p, "model": m}
+    configs = [AiConfig(p, m)
                for p, m in (("local1", "m1"), ("local2", "m2"))] * 2
 
     # An in-thread fake is scripted; one in its own process echoes the prompt, which is
@@ -102,7 +103,7 @@ async def _compare_times(fake: FakeServer | FakeProcess, rounds: int, chunks: in
         core = await Tabwise.start(home)
         try:
             work = home.parent / "work"
-            sid = (await core.create_session(str(work), terminal=False))["session_id"]
+            sid = (await core.create_session(str(work), terminal=False)).session_id
             if scripted:
                 fake.script("m1", Reply(text="ok"))
             await core.send_ai_prompt(sid, "some context")
@@ -120,21 +121,21 @@ async def _compare_times(fake: FakeServer | FakeProcess, rounds: int, chunks: in
                 script("m1", 1)
                 t = time.perf_counter()
                 f = await core.fork_session(sid, configs[0], terminal=False)
-                await core.send_ai_prompt(f["session_id"], prompt)
+                await core.send_ai_prompt(f.session_id, prompt)
                 alone_wall.append((time.perf_counter() - t) * 1000)
-                alone.append(durations()[f["session_id"]])
-                await core.close_session(f["session_id"])
+                alone.append(durations()[f.session_id])
+                await core.close_session(f.session_id)
                 script("m1", 2)
                 script("m2", 2)
                 t = time.perf_counter()
                 results = await core.compare_prompt(sid, prompt, configs)
                 wall.append((time.perf_counter() - t) * 1000)
-                assert all(r["error"] is None for r in results), results
+                assert all(r.error is None for r in results), results
                 got = durations()
-                worst.append(max(got[r["session_id"]] for r in results))
-                mean.append(statistics.mean(got[r["session_id"]] for r in results))
+                worst.append(max(got[r.session_id] for r in results))
+                mean.append(statistics.mean(got[r.session_id] for r in results))
                 for r in results:
-                    await core.close_session(r["session_id"])
+                    await core.close_session(r.session_id)
             sub.close()
             return alone, worst, mean, alone_wall, wall
         finally:

@@ -24,6 +24,7 @@ from ._fake import FakeServer, Reply, ToolCall, bench_home
 from ._rows import Row, quantile, row
 
 if TYPE_CHECKING:
+    from tabwise.api import AiConfig
     from tabwise.commands import Tabwise
 
 IDS = ("P10.regex",)
@@ -69,9 +70,9 @@ async def direct_search(tree: Path, rounds: int) -> tuple[float, list[float]]:
 
 
 async def session(core: Tabwise, workdir: Path, provider: str, model: str) -> str:
-    info = await core.create_session(str(workdir), ai_config={"provider": provider,
-                                                              "model": model}, terminal=False)
-    return str(info["session_id"])
+    info = await core.create_session(str(workdir), ai_config=AiConfig(provider, model),
+                                     terminal=False)
+    return info.session_id
 
 
 async def prompt_latencies(core: Tabwise, sid: str, n: int) -> list[float]:

@@ -47,11 +47,11 @@ def table(name: str, *args: str) -> str:
 
 async def wait_connected(core: Tabwise, sid: str, name: str) -> None:
     for _ in range(1200):
-        rows = {r["name"]: r for r in await core.list_mcp_servers(sid)}
-        if rows[name]["status"] == "connected":
+        rows = {r.name: r for r in await core.list_mcp_servers(sid)}
+        if rows[name].status == "connected":
             return
-        if rows[name]["status"] == "failed":
-            raise RuntimeError(f"MCP server failed: {rows[name]['error']}")
+        if rows[name].status == "failed":
+            raise RuntimeError(f"MCP server failed: {rows[name].error}")
         await asyncio.sleep(0.05)
     raise RuntimeError("MCP server did not connect")
 
@@ -84,7 +84,7 @@ async def _main(quick: bool) -> list[Row]:
         core = await Tabwise.start(home)
         try:
             work = home.parent / "work"
-            sid = str((await core.create_session(str(work), terminal=False))["session_id"])
+            sid = (await core.create_session(str(work), terminal=False)).session_id
             await wait_connected(core, sid, "t")
             server = core.mcp._tabs[sid]["t"]
             assert server.toolset is not None
@@ -127,7 +127,7 @@ async def _main(quick: bool) -> list[Row]:
                     t0 = now()
                     info = await core.create_session(str(work), terminal=False)
                     times[key].append(now() - t0)
-                    await core.close_session(str(info["session_id"]))
+                    await core.close_session(info.session_id)
         finally:
             for core in cores.values():
                 await core.stop()

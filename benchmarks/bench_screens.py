@@ -67,12 +67,12 @@ async def _fill(home: Path, work: Path, tabs: int) -> tuple[list[str], Tabwise]:
     core = await Tabwise.start(home)
     ids = []
     for _ in range(tabs):
-        sid = (await core.create_session(str(work)))["session_id"]
+        sid = (await core.create_session(str(work))).session_id
         await core.pty_resize(sid, 40, 120)
         await core.pty_write(sid, "cat out.txt; echo done-$((1+1))\n")
         ids.append(sid)
     for sid in ids:
-        while "done-2" not in (await core.pty_read(sid, max_bytes=1 << 20))["data"][-200:]:
+        while "done-2" not in (await core.pty_read(sid, max_bytes=1 << 20)).data[-200:]:
             await asyncio.sleep(0.05)
     return ids, core
 

@@ -278,7 +278,7 @@ async def seed_sessions(home: Path, workdir: Path, count: int) -> None:
             if i % 2 == 0:
                 for turn in (1, 2):
                     await core.send_ai_prompt(
-                        info["session_id"], f"tab {TAB_NAMES[i]}, question {turn}"
+                        info.session_id, f"tab {TAB_NAMES[i]}, question {turn}"
                     )
     finally:
         await core.stop()

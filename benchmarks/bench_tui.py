@@ -353,7 +353,7 @@ async def seed(fake: FakeServer, home: Path, doc: str) -> None:
             info = await core.create_session(working_directory=str(home.parent / "work"),
                                              name=f"t{i + 1}")
             fake.script("m1", Reply(text=doc, chunk_size=512))
-            await core.send_ai_prompt(info["session_id"], f"tab {i + 1}: set up the services")
+            await core.send_ai_prompt(info.session_id, f"tab {i + 1}: set up the services")
     finally:
         await core.stop()
 

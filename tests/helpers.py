@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from tabwise.api import to_json
+from tabwise.api import AiConfig, SessionInfo, Usage, to_json
 from tabwise.events import Event, Subscription
 
 # API keys the test providers read from the environment (see conftest.make_home).
@@ -48,5 +48,24 @@ def terminal(ev: Event) -> bool:
     return ev.type in ("completed", "error", "cancelled")
 
 
-def ai(provider: str, model: str) -> dict[str, Any]:
-    return {"provider": provider, "model": model}
+def ai(provider: str, model: str) -> AiConfig:
+    return AiConfig(provider, model)
+
+
+def usage_of(d: dict[str, Any]) -> Usage:
+    """A ``get_session_usage`` result from the keys given (the rest zero)."""
+    return Usage(d.get("input_tokens", 0), d.get("output_tokens", 0), d.get("requests", 0),
+                 d.get("cost_usd"), d.get("unpriced_requests", 0), ())
+
+
+def session_of(d: dict[str, Any]) -> SessionInfo:
+    """A SessionInfo from the keys given (the rest empty), as a front end gets one."""
+    cfg = d.get("ai_config")
+    usage = d.get("usage")
+    return SessionInfo(
+        d["session_id"], d.get("name", ""), d.get("working_directory", ""),
+        d.get("created_at", 0), d.get("updated_at", 0), d.get("position", 0),
+        AiConfig(**cfg) if cfg else None, d.get("ai_status", "archived"),
+        d.get("live", False), d.get("closed", False), d.get("forked_from"),
+        tuple(d.get("mcp_servers", ())), first_prompt=d.get("first_prompt"),
+        usage=usage_of(usage) if usage else None)

@@ -10,6 +10,8 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from tabwise.api import to_json
+
 
 class RpcError(Exception):
     def __init__(self, error: dict[str, Any]) -> None:
@@ -55,7 +57,7 @@ class RpcClient:
         fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._waiting[id_] = fut
         await self.ws.send(json.dumps({"jsonrpc": "2.0", "id": id_, "method": method,
-                                       "params": params}))
+                                       "params": to_json(params)}))
         msg = await asyncio.wait_for(fut, 30)
         if "error" in msg:
             raise RpcError(msg["error"])

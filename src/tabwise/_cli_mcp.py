@@ -10,10 +10,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .api import McpServerInfo, to_json
+
 __all__ = ["mcp_command"]
 
 
-async def _probe(settings: Any, cwd: Path) -> list[dict[str, Any]]:
+async def _probe(settings: Any, cwd: Path) -> list[McpServerInfo]:
     from .mcp import McpServer
 
     done: dict[str, asyncio.Event] = {}
@@ -32,9 +34,9 @@ async def _probe(settings: Any, cwd: Path) -> list[dict[str, Any]]:
         await asyncio.gather(*(asyncio.wait_for(done[s.name].wait(),
                                                 s.settings.init_timeout_seconds + 10)
                                for s in servers), return_exceptions=True)
-        return [{"name": s.name, "transport": s.settings.transport,
-                 "enabled": s.settings.enabled, "status": s.status, "error": s.error,
-                 "tools": [f"{s.name}_{t}" for t in s.tool_names]} for s in servers]
+        return [McpServerInfo(s.name, s.settings.transport, s.settings.enabled, s.status,
+                              s.error, tuple(f"{s.name}_{t}" for t in s.tool_names))
+                for s in servers]
     finally:
         await asyncio.gather(*(s.stop() for s in servers), return_exceptions=True)
 
@@ -48,21 +50,20 @@ def mcp_command(args: argparse.Namespace) -> int:
     for w in settings.warnings:
         print(f"warning: {w}", file=sys.stderr)
     if args.no_connect:
-        rows: list[dict[str, Any]] = [
-            {"name": n, "transport": c.transport, "enabled": c.enabled, "status": "off",
-             "error": None, "tools": []} for n, c in settings.mcp.items()]
+        rows = [McpServerInfo(n, c.transport, c.enabled, "off", None, ())
+                for n, c in settings.mcp.items()]
     else:
         rows = asyncio.run(_probe(settings, Path(os.getcwd())))
-    ok = 0 if all(r["status"] != "failed" for r in rows) else 1
+    ok = 0 if all(r.status != "failed" for r in rows) else 1
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print(json.dumps(to_json(rows), indent=2))
         return ok
     if not rows:
         print("no MCP servers configured (add an [mcp.NAME] table to settings.toml)")
     for r in rows:
-        on = "enabled" if r["enabled"] else "off for new tabs"
-        print(f"{r['name']} [{r['transport']}, {on}] — {r['status']}"
-              + (f": {r['error']}" if r["error"] else ""))
-        for t in r["tools"]:
+        on = "enabled" if r.enabled else "off for new tabs"
+        print(f"{r.name} [{r.transport}, {on}] — {r.status}"
+              + (f": {r.error}" if r.error else ""))
+        for t in r.tools:
             print(f"    {t}")
     return ok

@@ -9,9 +9,9 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from . import __version__
+from .api import Usage, UsageByModel, to_json
 from .errors import TabwiseError
 
 __all__ = ["main"]
@@ -60,13 +60,13 @@ def _when(ts: float | None) -> str:
     return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M") if ts else "-"
 
 
-def _spend(usage: dict[str, Any] | None) -> str:
+def _spend(usage: Usage | UsageByModel | None) -> str:
     """Tokens and cost of a session ("—": no price known for its model)."""
     if not usage:
         return "-"
-    tokens = int(usage["input_tokens"]) + int(usage["output_tokens"])
-    cost = usage.get("cost_usd")
-    if not usage.get("requests"):
+    tokens = usage.input_tokens + usage.output_tokens
+    cost = usage.cost_usd
+    if not usage.requests:
         return f"{tokens:,} tok"
     money = "—" if cost is None else f"${cost:.4f}"
     return f"{tokens:,} tok {money}"
@@ -82,33 +82,32 @@ async def _sessions(args: argparse.Namespace) -> int:
         if args.action == "list":
             rows = await core.list_sessions(include_closed=args.all)
             if args.json:
-                print(json.dumps(rows, indent=2))
+                print(json.dumps(to_json(rows), indent=2))
                 return 0
             if not rows:
                 print("no sessions")
             from .commands._fork import fork_tree
 
             for depth, r in fork_tree(rows):  # forks indented under their source
-                cfg = r["ai_config"] or {}
-                state = "closed" if r["closed"] else "open"
-                model = f"{cfg.get('provider')}/{cfg.get('model')}" if cfg else "-"
-                fork = f"  (fork of {r['forked_from'][:12]})" if r.get("forked_from") else ""
-                print(f"{r['session_id'][:12]}  {state:6}  {_when(r['updated_at'])}  "
-                      f"{model:32}  {_spend(r.get('usage')):>22}  "
-                      f"{'  ' * depth}{'└ ' if depth else ''}{r['name']}{fork}")
+                cfg = r.ai_config
+                state = "closed" if r.closed else "open"
+                model = f"{cfg.provider}/{cfg.model}" if cfg else "-"
+                fork = f"  (fork of {r.forked_from[:12]})" if r.forked_from else ""
+                print(f"{r.session_id[:12]}  {state:6}  {_when(r.updated_at)}  "
+                      f"{model:32}  {_spend(r.usage):>22}  "
+                      f"{'  ' * depth}{'└ ' if depth else ''}{r.name}{fork}")
             return 0
         sid = await core.archive.resolve_prefix(args.id)
         if args.action == "show":
-            row = await core.archive.get_session(sid)
-            assert row is not None
-            info: dict[str, Any] = core._row_info(row)
-            info["forked_from"] = await core.archive.load_forked_from(sid)
-            for k, v in info.items():
-                print(f"{k}: {v}")
+            info = next(i for i in await core.list_sessions(include_closed=True)
+                        if i.session_id == sid)
+            for k, v in to_json(info).items():
+                if k != "usage":  # below, in words
+                    print(f"{k}: {v}")
             usage = await core.get_session_usage(sid)
-            print(f"usage: {_spend(usage)} ({usage['requests']} requests)")
-            for m in usage["by_model"]:
-                print(f"  {m['provider']}/{m['model']}: {_spend(m)}")
+            print(f"usage: {_spend(usage)} ({usage.requests} requests)")
+            for m in usage.by_model:
+                print(f"  {m.provider}/{m.model}: {_spend(m)}")
         elif args.action == "export":
             sys.stdout.write(await core.export_session(sid, args.format))
         elif args.action == "rm":

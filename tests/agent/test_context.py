@@ -20,6 +20,7 @@ from pydantic_ai.messages import (
 )
 
 from tabwise.agent import BridgeHooks
+from tabwise.api import AiConfig, to_json
 from tabwise.commands import Tabwise
 from tabwise.errors import ProviderError, SessionBusy, TurnCancelled
 from tabwise.events import Event, StateChanged, Subscription
@@ -35,8 +36,8 @@ m1 = 4000
 warning_threshold = 0.5
 compaction_threshold = 0.8
 """
-M1 = {"provider": "local1", "model": "m1"}
-M2 = {"provider": "local2", "model": "m2"}
+M1 = AiConfig("local1", "m1")
+M2 = AiConfig("local2", "m2")
 
 
 @pytest.fixture
@@ -65,10 +66,10 @@ class Recorder(BridgeHooks):
         self.replaced += 1
 
 
-async def new_tab(core: Tabwise, workdir: Path, config: dict[str, str] = M1,
+async def new_tab(core: Tabwise, workdir: Path, config: AiConfig = M1,
                   ) -> tuple[str, Subscription, Recorder]:
     sid = (await core.create_session(str(workdir), ai_config=config,
-                                     terminal=False))["session_id"]
+                                     terminal=False)).session_id
     rec = Recorder()
     core.ai.get_session_bridge(sid).hooks = rec
     return sid, core.subscribe(sid), rec
@@ -125,12 +126,12 @@ def is_summary_request(req: RecordedRequest) -> bool:
 async def test_usage_rises_and_warns_once_per_crossing(core: Tabwise, fake_llm: FakeLLM,
                                                        workdir: Path) -> None:
     sid, sub, _ = await new_tab(core, workdir)
-    usage = await core.get_context_usage(sid)
+    usage = to_json(await core.get_context_usage(sid))
     assert usage == {"used_tokens": 0, "max_tokens": 4000, "utilization": 0.0}
 
     fake_llm.script("m1", answer("one", 1000), answer("two", 2100), answer("three", 2500))
     await core.send_ai_prompt(sid, "one")
-    assert await core.get_context_usage(sid) == {"used_tokens": 1010, "max_tokens": 4000,
+    assert to_json(await core.get_context_usage(sid)) == {"used_tokens": 1010, "max_tokens": 4000,
                                                  "utilization": 0.2525}
     events = drain(sub)
     assert types(events)[-2:] == ["completed", "context_usage"]
@@ -142,11 +143,11 @@ async def test_usage_rises_and_warns_once_per_crossing(core: Tabwise, fake_llm: 
     assert [e.payload.used_tokens for e in of_type(events, "context_warning")] == [2110]
     await core.send_ai_prompt(sid, "three")
     assert not of_type(drain(sub), "context_warning")  # still above: no second warning
-    assert (await core.get_context_usage(sid))["used_tokens"] == 2510
+    assert (await core.get_context_usage(sid)).used_tokens == 2510
 
     # Dropping below re-arms the warning; the next crossing warns again.
     await core.clear_ai_conversation(sid)
-    assert (await core.get_context_usage(sid))["used_tokens"] == 0
+    assert (await core.get_context_usage(sid)).used_tokens == 0
     fake_llm.script("m1", answer("four", 2200))
     await core.send_ai_prompt(sid, "four")
     assert len(of_type(drain(sub), "context_warning")) == 1
@@ -158,7 +159,7 @@ async def test_usage_is_estimated_when_the_provider_reports_none(
     bridge = core.ai.get_session_bridge(sid)
     bridge.history = [ModelRequest(parts=[UserPromptPart("x" * 4000)])]
     bridge.context.observe(bridge.history)
-    used = (await core.get_context_usage(sid))["used_tokens"]
+    used = (await core.get_context_usage(sid)).used_tokens
     assert 1000 <= used < 1100
 
 
@@ -217,7 +218,7 @@ async def test_compaction_before_a_request_that_would_cross_the_threshold(
     assert done["trigger"] == "auto"
     assert done["messages_before"] == 13 and done["messages_after"] < 13
     assert done["tokens_before"] >= 3200 > done["tokens_after"]
-    assert (await core.get_context_usage(sid))["used_tokens"] == 610
+    assert (await core.get_context_usage(sid)).used_tokens == 610
 
     # The archive keeps every message; what is sent from now on is the compacted state.
     bridge = core.ai.get_session_bridge(sid)
@@ -371,7 +372,7 @@ async def test_a_prompt_larger_than_the_window_is_refused_before_any_request(
 async def test_manual_compaction(core: Tabwise, fake_llm: FakeLLM, workdir: Path) -> None:
     sid, sub, rec = await new_tab(core, workdir)
     # Nothing to fold yet: no request, the numbers stay.
-    assert await core.compact_context(sid) == {"tokens_before": 0, "tokens_after": 0,
+    assert to_json(await core.compact_context(sid)) == {"tokens_before": 0, "tokens_after": 0,
                                                "messages_before": 0, "messages_after": 0}
     for n in range(1, 4):
         fake_llm.script("m1", answer(f"answer {n}", 1000 * n))
@@ -381,13 +382,13 @@ async def test_manual_compaction(core: Tabwise, fake_llm: FakeLLM, workdir: Path
 
     fake_llm.script("m1", Reply(text="SUMMARY-MANUAL: three padded turns"))
     result = await core.compact_context(sid)
-    assert result["messages_before"] == 6 and result["messages_after"] == 3
-    assert result["tokens_after"] < result["tokens_before"]
+    assert result.messages_before == 6 and result.messages_after == 3
+    assert result.tokens_after < result.tokens_before
     assert is_summary_request(fake_llm.requests[-1])
     events = drain(sub)
     assert types(events)[:2] == ["compaction_started", "compaction_completed"]
     assert of_type(events, "compaction_completed")[0].payload.trigger == "manual"
-    assert (await core.get_context_usage(sid))["used_tokens"] == result["tokens_after"]
+    assert (await core.get_context_usage(sid)).used_tokens == result.tokens_after
     assert rec.replaced == 1 and len(rec.transcript) == 6
 
     await core.send_ai_prompt(sid, "turn 4")
@@ -424,14 +425,14 @@ async def test_switch_to_a_smaller_window_warns_and_compacts_before_the_next_req
     sid, sub, _ = await new_tab(core, workdir, M2)
     fake_llm.script("m2", answer("big context", 5000))
     await core.send_ai_prompt(sid, "first on m2")
-    assert (await core.get_context_usage(sid))["max_tokens"] == 65536
+    assert (await core.get_context_usage(sid)).max_tokens == 65536
     drain(sub)
 
     await core.init_ai_session(sid, M1)
     events = drain(sub)
     warning = of_type(events, "warning")[0].payload.message
     assert "65,536" in warning and "4,000" in warning and "compacted" in warning
-    assert (await core.get_context_usage(sid))["max_tokens"] == 4000
+    assert (await core.get_context_usage(sid)).max_tokens == 4000
 
     fake_llm.script("m1", Reply(text="SUMMARY-SWITCH"), answer("on m1", 300))
     assert await core.send_ai_prompt(sid, "now on m1") == "on m1"
@@ -483,7 +484,7 @@ async def test_a_restored_tab_continues_from_the_compacted_state(
     home = make_home(persist=True, extra=SETTINGS)
     core = await Tabwise.start(home)
     try:
-        sid = (await core.create_session(str(workdir), terminal=False))["session_id"]
+        sid = (await core.create_session(str(workdir), terminal=False)).session_id
         fake_llm.script("m1", answer("one", 500), answer("two", 3300),
                         Reply(text="SUMMARY-ARCHIVED"), answer("three", 400))
         for prompt in ("first prompt", "second prompt", "third prompt"):
@@ -497,7 +498,7 @@ async def test_a_restored_tab_continues_from_the_compacted_state(
     try:
         assert await core.get_ai_conversation_length(sid) == compacted
         usage = await core.get_context_usage(sid)
-        assert usage["used_tokens"] == 410  # the last response's own report
+        assert usage.used_tokens == 410  # the last response's own report
         await core.send_ai_prompt(sid, "fourth prompt")
         sent = fake_llm.requests[-1].all_text()
         assert "SUMMARY-ARCHIVED" in sent and "first prompt" not in sent

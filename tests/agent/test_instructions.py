@@ -72,7 +72,7 @@ async def test_the_request_carries_agents_md_and_follows_edits(
     try:
         info = await core.create_session(str(workdir), ai_config=ai("local1", "m1"),
                                          terminal=False)
-        sid = info["session_id"]
+        sid = info.session_id
         sub = core.subscribe(sid)
         await core.send_ai_prompt(sid, "hi")
         sent = system_text(fake_llm)
@@ -94,7 +94,7 @@ async def test_the_request_carries_agents_md_and_follows_edits(
         changed = of_type(events, "instructions_changed")
         assert changed and fields(changed[-1]) == {"files": [str(rules)], "settings": True}
         listed = await core.list_sessions()
-        assert listed[0]["instructions"] == [str(rules)]
+        assert list(listed[0].instructions) == [str(rules)]
     finally:
         await core.stop()
 
@@ -105,7 +105,7 @@ async def test_claude_md_when_there_is_no_agents_md(
     (workdir / "CLAUDE.md").write_text("Claude-style rules here.")
     info = await core.create_session(str(workdir), ai_config=ai("local1", "m1"),
                                      terminal=False)
-    await core.send_ai_prompt(info["session_id"], "hi")
+    await core.send_ai_prompt(info.session_id, "hi")
     assert "Claude-style rules here." in system_text(fake_llm)
 
 
@@ -119,7 +119,7 @@ async def test_cd_into_a_project_announces_its_rules(
     core = await Tabwise.start(make_home())
     try:
         info = await core.create_session(str(workdir), ai_config=ai("local1", "m1"))
-        sid = info["session_id"]
+        sid = info.session_id
         sub = core.subscribe(sid)
         await core.pty_write(sid, f"cd '{project}'\n")
         events = await collect_until(sub, lambda e: e.type == "instructions_changed")
@@ -146,7 +146,7 @@ async def test_rules_a_tool_rewrites_mid_turn_reach_the_turns_next_request(
     try:
         info = await core.create_session(str(workdir), ai_config=ai("local1", "m1"),
                                          terminal=False)
-        assert await core.send_ai_prompt(info["session_id"], "rewrite the rules") == "done"
+        assert await core.send_ai_prompt(info.session_id, "rewrite the rules") == "done"
         first, second = fake_llm.requests_for("m1")[-2:]
 
         def system(req: Any) -> str:

@@ -14,7 +14,7 @@ from helpers import collect_until, of_type, terminal
 @pytest.mark.parametrize("cut", ["end_after", "break_after"])
 async def test_a_cut_stream_is_an_error_and_nothing_is_saved(core: Tabwise, fake_llm: FakeLLM,
                                                              workdir: object, cut: str) -> None:
-    sid = (await core.create_session(str(workdir), terminal=False))["session_id"]
+    sid = (await core.create_session(str(workdir), terminal=False)).session_id
     sub = core.subscribe(sid)
     # Two text chunks after the role chunk, then the body ends (or the socket drops)
     # with no finish_reason and no [DONE].

@@ -39,9 +39,9 @@ def test_sums_keep_unknown_apart_from_zero() -> None:
     ledger.add(RequestCost("local", "m", 100, 50, None))
     ledger.add(RequestCost("openai", "gpt", 1, 1, 0.25))
     s = ledger.summary()
-    assert (s["input_tokens"], s["output_tokens"], s["requests"]) == (111, 56, 3)
-    assert s["cost_usd"] == 0.5 and s["unpriced_requests"] == 1
-    by = {m["provider"]: m for m in s["by_model"]}
-    assert by["local"]["cost_usd"] is None and by["openai"]["cost_usd"] == 0.5
-    assert usage_summary([ModelUsage("local", "m", 1, 1, 1, None, 1)])["cost_usd"] is None
-    assert usage_summary([])["cost_usd"] is None
+    assert (s.input_tokens, s.output_tokens, s.requests) == (111, 56, 3)
+    assert s.cost_usd == 0.5 and s.unpriced_requests == 1
+    by = {m.provider: m for m in s.by_model}
+    assert by["local"].cost_usd is None and by["openai"].cost_usd == 0.5
+    assert usage_summary([ModelUsage("local", "m", 1, 1, 1, None, 1)]).cost_usd is None
+    assert usage_summary([]).cost_usd is None

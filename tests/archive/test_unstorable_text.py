@@ -19,7 +19,7 @@ async def test_a_lone_surrogate_from_the_provider_is_saved(make_home: Callable[.
     home = make_home()
     core = await Tabwise.start(home)
     try:
-        sid = (await core.create_session(str(workdir), terminal=False))["session_id"]
+        sid = (await core.create_session(str(workdir), terminal=False)).session_id
         sub = core.subscribe(sid)
         fake_llm.script("m1", Reply(text="odd \ud800 text"))
         answer = await core.send_ai_prompt(sid, "say something odd")

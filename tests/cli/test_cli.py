@@ -30,10 +30,10 @@ async def test_sessions_list_show_export_rm_by_prefix(make_home: Callable[..., P
     home = make_home()
     core = await Tabwise.start(home)
     sid = (await core.create_session(str(workdir), name="first tab", terminal=False,
-                                     ai_config=ai("local2", "m2")))["session_id"]
+                                     ai_config=ai("local2", "m2"))).session_id
     await core.send_ai_prompt(sid, "export me")
     closed = (await core.create_session(str(workdir), name="gone",
-                                        terminal=False))["session_id"]
+                                        terminal=False)).session_id
     await core.close_session(closed)
     await core.stop()
 

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from tabwise.api import SessionInfo
 from tabwise.commands import Tabwise
 from tabwise.commands._fork import fork_tree
 
@@ -25,9 +26,9 @@ async def test_sessions_list_puts_forks_under_their_source(
     core = await Tabwise.start(home)
     src = (await core.create_session(str(workdir), name="source", terminal=False))
     other = (await core.create_session(str(workdir), name="other", terminal=False))
-    await core.send_ai_prompt(src["session_id"], "hi")
-    fork = await core.fork_session(src["session_id"], ai("local2", "m2"), name="the fork")
-    await core.fork_session(fork["session_id"], name="grandchild")
+    await core.send_ai_prompt(src.session_id, "hi")
+    fork = await core.fork_session(src.session_id, ai("local2", "m2"), name="the fork")
+    await core.fork_session(fork.session_id, name="grandchild")
     await core.stop()
     out = await asyncio.to_thread(tabwise, "--home", str(home), "sessions", "list")
     assert out.returncode == 0, out.stderr
@@ -37,17 +38,19 @@ async def test_sessions_list_puts_forks_under_their_source(
              for n in ("source", "the fork", "grandchild", "other")]
     assert order == sorted(order), out.stdout
     fork_line = lines[order[1]]
-    assert f"(fork of {src['session_id'][:12]})" in fork_line and "└ the fork" in fork_line
+    assert f"(fork of {src.session_id[:12]})" in fork_line and "└ the fork" in fork_line
     assert names and "fork of" not in lines[order[0]] and "fork of" not in lines[order[3]]
-    assert other["session_id"][:12] in lines[order[3]]
+    assert other.session_id[:12] in lines[order[3]]
     shown = await asyncio.to_thread(tabwise, "--home", str(home), "sessions", "show",
-                                    fork["session_id"][:10])
-    assert f"forked_from: {src['session_id']}" in shown.stdout
+                                    fork.session_id[:10])
+    assert f"forked_from: {src.session_id}" in shown.stdout
 
 
 def test_fork_tree_orders_forks_under_their_source() -> None:
-    rows = [{"session_id": "c", "forked_from": "b"}, {"session_id": "a"},
-            {"session_id": "b", "forked_from": "a"}, {"session_id": "x", "forked_from": "gone"},
-            {"session_id": "d", "forked_from": "a"}]
-    assert [(d, r["session_id"]) for d, r in fork_tree(rows)] == [
+    def row(session_id: str, forked_from: str | None = None) -> SessionInfo:
+        return SessionInfo(session_id, "", "", 0, 0, 0, None, "archived", False, False,
+                           forked_from, ())
+
+    rows = [row("c", "b"), row("a"), row("b", "a"), row("x", "gone"), row("d", "a")]
+    assert [(d, r.session_id) for d, r in fork_tree(rows)] == [
         (0, "a"), (1, "b"), (2, "c"), (1, "d"), (0, "x")]

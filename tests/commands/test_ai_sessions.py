@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tabwise.commands import Tabwise
+from tabwise.commands import Tabwise, call_command
 from tabwise.errors import (
     InvalidParams,
     ProviderError,
@@ -27,15 +27,15 @@ async def test_two_tabs_stream_at_once_with_their_own_model_key_and_history(
         core: Tabwise, fake_llm: FakeLLM, workdir: Path) -> None:
     a = await core.create_session(str(workdir), ai_config=ai("local1", "m1"), terminal=False)
     b = await core.create_session(str(workdir), ai_config=ai("local2", "m2"), terminal=False)
-    sa, sb = core.subscribe(a["session_id"]), core.subscribe(b["session_id"])
+    sa, sb = core.subscribe(a.session_id), core.subscribe(b.session_id)
     # A first, unscripted turn each, so each history has something of its own.
-    assert await core.send_ai_prompt(a["session_id"], "alpha one") == "echo: alpha one"
-    assert await core.send_ai_prompt(b["session_id"], "bravo one") == "echo: bravo one"
+    assert await core.send_ai_prompt(a.session_id, "alpha one") == "echo: alpha one"
+    assert await core.send_ai_prompt(b.session_id, "bravo one") == "echo: bravo one"
     slow = dict(chunk_size=4, chunk_delay=0.02)
     fake_llm.script("m1", Reply(text="A" * 80, **slow))
     fake_llm.script("m2", Reply(text="B" * 80, **slow))
-    ra, rb = await asyncio.gather(core.send_ai_prompt(a["session_id"], "alpha two"),
-                                  core.send_ai_prompt(b["session_id"], "bravo two"))
+    ra, rb = await asyncio.gather(core.send_ai_prompt(a.session_id, "alpha two"),
+                                  core.send_ai_prompt(b.session_id, "bravo two"))
     assert (ra, rb) == ("A" * 80, "B" * 80)
 
     req_a, req_b = fake_llm.requests_for("m1")[-1], fake_llm.requests_for("m2")[-1]
@@ -48,8 +48,8 @@ async def test_two_tabs_stream_at_once_with_their_own_model_key_and_history(
 
     ev_a = await collect_until(sa, lambda e: terminal(e) and fields(e).get("response") == ra)
     ev_b = await collect_until(sb, lambda e: terminal(e) and fields(e).get("response") == rb)
-    assert {e.session_id for e in ev_a} == {a["session_id"]}
-    assert {e.session_id for e in ev_b} == {b["session_id"]}
+    assert {e.session_id for e in ev_a} == {a.session_id}
+    assert {e.session_id for e in ev_b} == {b.session_id}
     for evs in (ev_a, ev_b):
         seqs = [e.seq for e in evs]
         assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
@@ -59,7 +59,7 @@ async def test_two_tabs_stream_at_once_with_their_own_model_key_and_history(
 async def test_every_started_ends_once_and_seq_survives_a_switch(
         core: Tabwise, workdir: Path) -> None:
     s = await core.create_session(str(workdir), terminal=False)
-    sid = s["session_id"]
+    sid = s.session_id
     sub = core.subscribe(sid)
     await core.send_ai_prompt(sid, "one")
     await core.init_ai_session(sid, ai("local2", "m2"))
@@ -76,7 +76,7 @@ async def test_every_started_ends_once_and_seq_survives_a_switch(
 
 async def test_second_prompt_while_busy_is_refused(core: Tabwise, fake_llm: FakeLLM,
                                                    workdir: Path) -> None:
-    sid = (await core.create_session(str(workdir), terminal=False))["session_id"]
+    sid = (await core.create_session(str(workdir), terminal=False)).session_id
     fake_llm.script("m1", Reply(text="slow answer", chunk_size=2, chunk_delay=0.05))
     first = asyncio.create_task(core.send_ai_prompt(sid, "first"))
     await asyncio.sleep(0.1)
@@ -88,7 +88,7 @@ async def test_second_prompt_while_busy_is_refused(core: Tabwise, fake_llm: Fake
 
 async def test_switch_keeps_history_and_new_tabs_keep_defaults(
         core: Tabwise, fake_llm: FakeLLM, workdir: Path) -> None:
-    sid = (await core.create_session(str(workdir), terminal=False))["session_id"]
+    sid = (await core.create_session(str(workdir), terminal=False)).session_id
     await core.send_ai_prompt(sid, "remember the word kiwi")
     assert await core.init_ai_session(sid, ai("local2", "m2")) == ai("local2", "m2")
     await core.send_ai_prompt(sid, "what word?")
@@ -98,20 +98,21 @@ async def test_switch_keeps_history_and_new_tabs_keep_defaults(
     assert await core.get_ai_conversation_length(sid) == 4
     # New tabs still get the global defaults, never the switched tab's model.
     other = await core.create_session(str(workdir), terminal=False)
-    assert other["ai_config"] == ai("local1", "m1")
+    assert other.ai_config == ai("local1", "m1")
     assert await core.get_default_ai_config() == ai("local1", "m1")
     assert await core.get_session_ai_config(sid) == ai("local2", "m2")
 
 
 async def test_failed_switch_keeps_the_old_agent(core: Tabwise, workdir: Path) -> None:
-    sid = (await core.create_session(str(workdir), terminal=False))["session_id"]
+    sid = (await core.create_session(str(workdir), terminal=False)).session_id
     with pytest.raises(UnknownProvider):
         await core.init_ai_session(sid, ai("nope", "x"))
     with pytest.raises(ProviderNotConfigured) as err:
         await core.init_ai_session(sid, ai("anthropic", "claude-sonnet-4-6"))
     assert "ANTHROPIC_API_KEY" in str(err.value)
     with pytest.raises(InvalidParams):
-        await core.init_ai_session(sid, {"provider": "local2"})  # type: ignore[typeddict-item]
+        await call_command(core, "init_ai_session", {"session_id": sid,
+                                                     "config": {"provider": "local2"}})
     assert await core.get_session_ai_config(sid) == ai("local1", "m1")
     assert await core.send_ai_prompt(sid, "still here?") == "echo: still here?"
 
@@ -138,9 +139,9 @@ async def test_provider_failure_in_one_tab_leaves_the_other_working(
     core = await Tabwise.start(home)
     try:
         a = (await core.create_session(str(workdir), ai_config=ai("local1", "m1"),
-                                       terminal=False))["session_id"]
+                                       terminal=False)).session_id
         b = (await core.create_session(str(workdir), ai_config=ai("local2", "m2"),
-                                       terminal=False))["session_id"]
+                                       terminal=False)).session_id
         sub = core.subscribe(a)
         fake_llm.script("m1", reply)
         fake_llm.script("m2", Reply(text="fine", chunk_size=2, chunk_delay=0.01))
@@ -163,7 +164,7 @@ async def test_provider_failure_in_one_tab_leaves_the_other_working(
 
 async def test_cancel_ends_the_turn_with_cancelled(core: Tabwise, fake_llm: FakeLLM,
                                                    workdir: Path) -> None:
-    sid = (await core.create_session(str(workdir), terminal=False))["session_id"]
+    sid = (await core.create_session(str(workdir), terminal=False)).session_id
     sub = core.subscribe(sid)
     fake_llm.script("m1", Reply(text="x" * 400, chunk_size=2, chunk_delay=0.02))
     turn = asyncio.create_task(core.send_ai_prompt(sid, "long"))
@@ -180,7 +181,7 @@ async def test_cancel_ends_the_turn_with_cancelled(core: Tabwise, fake_llm: Fake
 
 async def test_shutdown_is_idempotent_and_unknown_sessions_error(
         core: Tabwise, workdir: Path) -> None:
-    sid = (await core.create_session(str(workdir), terminal=False))["session_id"]
+    sid = (await core.create_session(str(workdir), terminal=False)).session_id
     assert await core.is_ai_session_initialized(sid)
     assert await core.shutdown_ai_session(sid)
     assert await core.shutdown_ai_session(sid)
@@ -194,7 +195,7 @@ async def test_shutdown_is_idempotent_and_unknown_sessions_error(
 
 
 async def test_clear_conversation(core: Tabwise, fake_llm: FakeLLM, workdir: Path) -> None:
-    sid = (await core.create_session(str(workdir), terminal=False))["session_id"]
+    sid = (await core.create_session(str(workdir), terminal=False)).session_id
     await core.send_ai_prompt(sid, "one")
     await core.clear_ai_conversation(sid)
     assert await core.get_ai_conversation_length(sid) == 0
@@ -209,19 +210,19 @@ async def test_default_provider_without_key_still_creates_the_tab(
     core = await Tabwise.start(home)
     try:
         info = await core.create_session(str(workdir), terminal=False)
-        assert info["ai_status"] == "not_configured"
-        assert "TW_TEST_KEY1" in info["ai_error"]
-        providers = {p["name"]: p for p in await core.list_providers()}
-        assert providers["local1"]["configured"] is False
-        assert "TW_TEST_KEY1" in providers["local1"]["reason"]
-        assert providers["local2"]["configured"] is True
+        assert info.ai_status == "not_configured"
+        assert "TW_TEST_KEY1" in info.ai_error
+        providers = {p.name: p for p in await core.list_providers()}
+        assert providers["local1"].configured is False
+        assert "TW_TEST_KEY1" in providers["local1"].reason
+        assert providers["local2"].configured is True
     finally:
         await core.stop()
 
 
 async def test_a_provider_echoing_the_key_never_leaks_it(core: Tabwise, fake_llm: FakeLLM,
                                                          workdir: Path) -> None:
-    sid = (await core.create_session(str(workdir), terminal=False))["session_id"]
+    sid = (await core.create_session(str(workdir), terminal=False)).session_id
     sub = core.subscribe(sid)
     fake_llm.script("m1", Reply(status=401, error_message=f"Incorrect API key: {KEY1}"))
     with pytest.raises(ProviderError) as err:

@@ -29,7 +29,7 @@ async def tab(core: Tabwise, workdir: Path, model: str = "m1") -> str:
     provider = "local1" if model.startswith("m1") else "local2"
     info = await core.create_session(str(workdir), ai_config=ai(provider, model),
                                      terminal=False)
-    return str(info["session_id"])
+    return str(info.session_id)
 
 
 async def test_approve_runs_the_tool_and_the_model_sees_the_result(
@@ -43,7 +43,7 @@ async def test_approve_runs_the_tool_and_the_model_sees_the_result(
     assert req.payload.args == {"path": "out.txt", "content": "hello"}
     assert req.payload.risk == "medium"
     pending = await core.get_pending_approvals(sid)
-    assert [p["request_id"] for p in pending] == [req.payload.request_id]
+    assert [p.request_id for p in pending] == [req.payload.request_id]
     await core.respond_to_tool_approval(sid, req.payload.request_id, "approve")
     answer = await turn
     assert (workdir / "out.txt").read_text() == "hello"

@@ -61,12 +61,12 @@ async def test_cd_in_the_shell_moves_the_agent(
     core = await Tabwise.start(shell_home(make_home, path))
     try:
         info = await core.create_session(str(workdir), ai_config=ai("local1", "m1"))
-        sid = info["session_id"]
+        sid = info.session_id
         await cd_and_wait(core, sid, sub_dir.resolve())
         listed = await core.list_sessions()
-        assert listed[0]["working_directory"] == str(sub_dir.resolve())
+        assert listed[0].working_directory == str(sub_dir.resolve())
         # The unnamed tab is named after its new directory.
-        assert listed[0]["name"] == "sub dir%-é"
+        assert listed[0].name == "sub dir%-é"
 
         fake_llm.script("m1", Reply(tool_calls=[ToolCall("list_directory", {})]),
                         Reply(text="done"))
@@ -108,8 +108,8 @@ async def test_a_named_tab_keeps_its_name(make_home: Callable[..., Path], workdi
     core = await Tabwise.start(shell_home(make_home, bash))
     try:
         info = await core.create_session(str(workdir), name="mine")
-        await cd_and_wait(core, info["session_id"], (workdir / "sub").resolve())
-        assert (await core.list_sessions())[0]["name"] == "mine"
+        await cd_and_wait(core, info.session_id, (workdir / "sub").resolve())
+        assert (await core.list_sessions())[0].name == "mine"
     finally:
         await core.stop()
 
@@ -136,12 +136,12 @@ async def test_the_users_rc_still_loads(make_home: Callable[..., Path], workdir:
     core = await Tabwise.start(shell_home(make_home, path))
     try:
         info = await core.create_session(str(workdir))
-        sid = info["session_id"]
+        sid = info.session_id
         (workdir / "sub").mkdir()
         await cd_and_wait(core, sid, (workdir / "sub").resolve())
         await core.pty_write(sid, "echo \"[$FROM_RC]\"\n")
         for _ in range(100):
-            out = (await core.pty_read(sid))["data"]
+            out = (await core.pty_read(sid)).data
             if "[yes-loaded]" in out:
                 break
             await asyncio.sleep(0.05)
@@ -154,8 +154,8 @@ async def test_the_users_rc_still_loads(make_home: Callable[..., Path], workdir:
 async def test_an_ai_only_tab_keeps_its_directory(core: Tabwise, workdir: Path) -> None:
     info = await core.create_session(str(workdir), terminal=False)
     await asyncio.sleep(0.3)
-    assert info["terminal"] is False
-    assert (await core.list_sessions())[0]["working_directory"] == info["working_directory"]
+    assert info.terminal is False
+    assert (await core.list_sessions())[0].working_directory == info.working_directory
 
 
 async def test_a_remote_osc7_is_ignored(make_home: Callable[..., Path], workdir: Path
@@ -164,7 +164,7 @@ async def test_a_remote_osc7_is_ignored(make_home: Callable[..., Path], workdir:
     core = await Tabwise.start(make_home())  # /bin/sh: no integration
     try:
         info = await core.create_session(str(workdir))
-        sid = info["session_id"]
+        sid = info.session_id
         sub = core.subscribe(sid)
         await core.pty_write(sid, "printf '\\033]7;file://elsewhere.example/tmp\\007'\n")
         await core.pty_write(sid, f"printf '\\033]7;file://localhost{workdir}/x\\007'\n")
@@ -185,9 +185,9 @@ async def test_without_shell_integration_proc_still_follows(
         extra=f'\n[terminal]\nshell = "{bash}"\nshell_integration = false\n'))
     try:
         info = await core.create_session(str(workdir))
-        s = core.sessions[info["session_id"]]
+        s = core.sessions[info.session_id]
         assert s.pty is not None and s.pty.proc.args == [bash]
         (workdir / "sub").mkdir()
-        await cd_and_wait(core, info["session_id"], (workdir / "sub").resolve())
+        await cd_and_wait(core, info.session_id, (workdir / "sub").resolve())
     finally:
         await core.stop()

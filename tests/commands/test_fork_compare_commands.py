@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tabwise.commands import Tabwise
+from tabwise.api import to_json
+from tabwise.commands import Tabwise, call_command
 from tabwise.commands._fork import cut_at_turn, turn_starts
 from tabwise.errors import InvalidParams, SessionNotFound, TabwiseError, UnknownProvider
 
@@ -25,7 +26,7 @@ async def tab(core: Tabwise, workdir: Path, provider: str = "local1",
               model: str = "m1") -> str:
     info = await core.create_session(str(workdir), ai_config=ai(provider, model),
                                      terminal=False)
-    return str(info["session_id"])
+    return str(info.session_id)
 
 
 async def approve_next(core: Tabwise, sid: str, decision: str = "approve") -> None:
@@ -63,11 +64,11 @@ async def test_fork_copies_the_conversation_and_then_goes_its_own_way(
     source_usage = await core.get_session_usage(sid)
 
     info = await core.fork_session(sid, ai("local2", "m2"))
-    fid = info["session_id"]
-    assert info["forked_from"] == sid and info["ai_config"] == ai("local2", "m2")
-    assert info["working_directory"] == core.sessions[sid].info("", None)["working_directory"]
+    fid = info.session_id
+    assert info.forked_from == sid and info.ai_config == ai("local2", "m2")
+    assert info.working_directory == str(core.sessions[sid].working_directory)
     assert await core.get_ai_conversation_length(fid) == source_len
-    assert (await core.get_session_usage(fid))["requests"] == 0
+    assert (await core.get_session_usage(fid)).requests == 0
     assert core.ai.bridges[fid].approvals.tab_allowed == set()
 
     # The fork asks before writing (its own approvals) and speaks to m2 with key 2,
@@ -100,9 +101,9 @@ async def test_fork_at_n_rounds_down_to_a_turn_boundary(
     assert [cut_at_turn(history, n) for n in range(8)] == [0, 0, 0, 0, 4, 4, 6, 6]
     for n, kept in ((3, 0), (5, 4), (6, 6), (100, 6)):
         f = await core.fork_session(sid, message_count=n, name=f"at {n}")
-        assert await core.get_ai_conversation_length(f["session_id"]) == kept
-        assert f["name"] == f"at {n}" and f["ai_config"] == ai("local1", "m1")
-    f4 = next(i for i in await core.list_sessions() if i["name"] == "at 5")["session_id"]
+        assert await core.get_ai_conversation_length(f.session_id) == kept
+        assert f.name == f"at {n}" and f.ai_config == ai("local1", "m1")
+    f4 = next(i for i in await core.list_sessions() if i.name == "at 5").session_id
     await core.send_ai_prompt(f4, "again")
     sent = fake_llm.requests_for("m1")[-1].user_texts()
     assert sent == ["first question", "again"]
@@ -117,7 +118,8 @@ async def test_fork_checks_its_params_and_creates_nothing_on_error(
     with pytest.raises(InvalidParams):
         await core.fork_session(sid, message_count=-1)
     with pytest.raises(InvalidParams):
-        await core.fork_session(sid, ai_config={"provider": "local1"})  # type: ignore[typeddict-item]
+        await call_command(core, "fork_session", {"session_id": sid,
+                                                  "ai_config": {"provider": "local1"}})
     with pytest.raises(UnknownProvider):
         await core.fork_session(sid, ai("nosuch", "x"))
     assert len(core.sessions) == before
@@ -146,20 +148,20 @@ async def test_compare_each_fork_streams_asks_and_fails_on_its_own(
     await core.respond_to_tool_approval(asking, seen[-1].payload.request_id, "approve")
     results = await run
     sub.close()
-    assert [r["ai_config"] for r in results] == [ai("local1", "m1"), ai("local1", "m1b"),
+    assert [r.ai_config for r in results] == [ai("local1", "m1"), ai("local1", "m1b"),
                                                  ai("local2", "m2")]
     ok, bad, asked = results
-    assert ok["response"] == "m1 answers" and ok["error"] is None
-    assert bad["response"] is None and bad["error"]["code"] == "provider_error"
-    assert failed[0].session_id == bad["session_id"]
-    assert asked["session_id"] == asking and asked["response"].startswith("tool said:")
+    assert ok.response == "m1 answers" and ok.error is None
+    assert bad.response is None and bad.error.code == "provider_error"
+    assert failed[0].session_id == bad.session_id
+    assert asked.session_id == asking and asked.response.startswith("tool said:")
     assert (workdir / "out.txt").exists()
     # Every fork saw the shared context; the source saw none of the comparison.
     for model in ("m1", "m1b", "m2"):
         assert fake_llm.requests_for(model)[-1].user_texts()[0] == "context first"
     assert await core.get_ai_conversation_length(sid) == 2
     for r in results:
-        assert core.sessions[r["session_id"]].forked_from == sid
+        assert core.sessions[r.session_id].forked_from == sid
 
 
 @pytest.mark.parametrize("configs", [[ai("local1", "m1")], [ai("local1", "m1")] * 7,
@@ -168,7 +170,9 @@ async def test_compare_rejects_bad_configs(core: Tabwise, workdir: Path,
                                            configs: object) -> None:
     sid = await tab(core, workdir)
     with pytest.raises(InvalidParams):
-        await core.compare_prompt(sid, "q", configs)  # type: ignore[arg-type]
+        # Bad shapes are refused at the edge (JSON params), where params are validated.
+        await call_command(core, "compare_prompt", {"session_id": sid, "prompt": "q",
+                                                    "ai_configs": to_json(configs)})
     assert list(core.sessions) == [sid]
 
 
@@ -186,23 +190,23 @@ async def test_restart_restores_forks_and_their_source(
     core = await Tabwise.start(home)
     try:
         sid = await two_turns_with_a_tool(core, fake_llm, workdir)
-        fid = (await core.fork_session(sid, ai("local2", "m2"), message_count=4))["session_id"]
+        fid = (await core.fork_session(sid, ai("local2", "m2"), message_count=4)).session_id
         await core.send_ai_prompt(fid, "fork turn")
-        gid = (await core.fork_session(fid))["session_id"]  # a fork of a fork
+        gid = (await core.fork_session(fid)).session_id  # a fork of a fork
         usage = await core.get_session_usage(fid)
     finally:
         await core.stop()
     core = await Tabwise.start(home)
     try:
-        infos = {i["session_id"]: i for i in await core.list_sessions()}
-        assert infos[fid]["forked_from"] == sid and infos[gid]["forked_from"] == fid
-        assert infos[sid]["forked_from"] is None and infos[fid]["live"]
+        infos = {i.session_id: i for i in await core.list_sessions()}
+        assert infos[fid].forked_from == sid and infos[gid].forked_from == fid
+        assert infos[sid].forked_from is None and infos[fid].live
         assert await core.get_ai_conversation_length(fid) == 6
         assert await core.get_ai_conversation_length(gid) == 6
         assert await core.get_ai_conversation_length(sid) == 6
         assert core.ai.bridges[fid].config == ai("local2", "m2")
-        assert (await core.get_session_usage(fid))["requests"] == usage["requests"] == 1
-        assert (await core.get_session_usage(gid))["requests"] == 0
+        assert (await core.get_session_usage(fid)).requests == usage.requests == 1
+        assert (await core.get_session_usage(gid)).requests == 0
         await core.send_ai_prompt(gid, "grandchild")
         sent = fake_llm.requests_for("m2")[-1].user_texts()
         assert sent == ["first question", "fork turn", "grandchild"]
@@ -218,8 +222,8 @@ async def test_fork_of_an_archived_session_that_is_not_open(
     sid = await two_turns_with_a_tool(core, fake_llm, workdir)
     await core.close_session(sid)
     info = await core.fork_session(sid, ai("local2", "m2"))
-    assert info["forked_from"] == sid
-    assert await core.get_ai_conversation_length(info["session_id"]) == 6
+    assert info.forked_from == sid
+    assert await core.get_ai_conversation_length(info.session_id) == 6
 
 
 async def test_adopting_a_fork_continues_the_source_with_its_answer(
@@ -227,10 +231,10 @@ async def test_adopting_a_fork_continues_the_source_with_its_answer(
     sid = await tab(core, workdir)
     await core.send_ai_prompt(sid, "one")
     forks = await core.prepare_compare(sid, [ai("local1", "m1b"), ai("local2", "m2")])
-    results = await core.run_compare([f["session_id"] for f in forks], "two")
-    keep = results[1]["session_id"]
+    results = await core.run_compare([f.session_id for f in forks], "two")
+    keep = results[1].session_id
     info = await core.adopt_fork(sid, keep)
-    assert info["ai_config"] == ai("local2", "m2") and keep not in core.sessions
+    assert info.ai_config == ai("local2", "m2") and keep not in core.sessions
     assert await core.get_ai_conversation_length(sid) == 4
     await core.send_ai_prompt(sid, "three")
     assert fake_llm.requests_for("m2")[-1].user_texts() == ["one", "two", "three"]
@@ -240,4 +244,4 @@ async def test_adopting_a_fork_continues_the_source_with_its_answer(
     # The other fork is still a tab of its own; adopting it now is refused (the
     # source moved on).
     with pytest.raises(InvalidParams):
-        await core.adopt_fork(sid, results[0]["session_id"])
+        await core.adopt_fork(sid, results[0].session_id)

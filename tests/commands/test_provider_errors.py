@@ -13,7 +13,7 @@ from tabwise.commands import Tabwise
 from tabwise.errors import ProviderError
 
 from fake_llm import FakeLLM, Reply
-from helpers import KEY1, collect_until, of_type, terminal
+from helpers import KEY1, ai, collect_until, of_type, terminal
 
 
 def closed_port() -> int:
@@ -49,8 +49,8 @@ async def test_connection_refused_names_the_url_it_tried(
     core = await Tabwise.start(make_home(extra=dead_provider(port)))
     try:
         sid = (await core.create_session(str(workdir), terminal=False,
-                                         ai_config={"provider": "dead", "model": "m9"}))
-        message, kind = await _fail(core, sid["session_id"])
+                                         ai_config=ai("dead", "m9")))
+        message, kind = await _fail(core, sid.session_id)
         assert kind == "connection"
         assert message == (f"Could not reach the provider at http://127.0.0.1:{port}/v1/chat/"
                            "completions, or it dropped the connection (connection refused).")
@@ -77,7 +77,7 @@ async def test_connection_refused_names_the_url_it_tried(
 )
 async def test_an_http_error_is_one_sentence_with_the_providers_message(
         core: Tabwise, fake_llm: FakeLLM, workdir: Path, reply: Reply, expected: str) -> None:
-    sid = (await core.create_session(str(workdir), terminal=False))["session_id"]
+    sid = (await core.create_session(str(workdir), terminal=False)).session_id
     fake_llm.script("m1", reply)
     message, _ = await _fail(core, sid)
     assert message == expected
@@ -86,7 +86,7 @@ async def test_an_http_error_is_one_sentence_with_the_providers_message(
 
 async def test_a_long_provider_message_is_cut_and_keys_are_scrubbed(
         core: Tabwise, fake_llm: FakeLLM, workdir: Path) -> None:
-    sid = (await core.create_session(str(workdir), terminal=False))["session_id"]
+    sid = (await core.create_session(str(workdir), terminal=False)).session_id
     fake_llm.script("m1", Reply(status=500, error_message=f"key {KEY1} failed " + "x" * 500))
     message, kind = await _fail(core, sid)
     assert kind == "server"

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from genai_prices import Usage, calc_price
 
+from tabwise.api import to_json
 from tabwise.commands import Tabwise
 from tabwise.errors import SessionNotFound
 from tabwise.server import start_server
@@ -39,9 +40,9 @@ async def test_unpriced_custom_model_counts_tokens_and_has_no_cost(
         core: Tabwise, fake_llm: FakeLLM, workdir: Path) -> None:
     info = await core.create_session(str(workdir), ai_config=ai("local1", "m1"),
                                      terminal=False)
-    sid = info["session_id"]
+    sid = info.session_id
     sub = core.subscribe(sid)
-    assert await core.get_session_usage(sid) == {
+    assert to_json(await core.get_session_usage(sid)) == {
         "input_tokens": 0, "output_tokens": 0, "requests": 0, "cost_usd": None,
         "unpriced_requests": 0, "by_model": []}
     fake_llm.script("m1", reply("one", 100, 10), reply("two", 200, 20))
@@ -49,7 +50,7 @@ async def test_unpriced_custom_model_counts_tokens_and_has_no_cost(
     await core.send_ai_prompt(sid, "b")
     completed = of_type(await collect_until(sub, terminal), "completed")
     assert completed[0].payload.cost_usd is None
-    usage = await core.get_session_usage(sid)
+    usage = to_json(await core.get_session_usage(sid))
     assert usage["input_tokens"] == 300 and usage["output_tokens"] == 30
     assert usage["requests"] == 2 and usage["unpriced_requests"] == 2
     # A custom model without a price is unknown, never $0.
@@ -66,7 +67,7 @@ async def test_priced_model_tool_steps_compaction_and_restart(
     try:
         info = await core.create_session(str(workdir), ai_config=ai("openai", "gpt-4.1-mini"),
                                          terminal=False)
-        sid = info["session_id"]
+        sid = info.session_id
         sub = core.subscribe(sid)
         (workdir / "a.txt").write_text("hello")
         # A turn with a tool step: two requests, both priced.
@@ -83,14 +84,14 @@ async def test_priced_model_tool_steps_compaction_and_restart(
         # A manual compaction is a request too, and it is counted.
         fake_llm.script("gpt-4.1-mini", reply("SUMMARY", 800, 40))
         await core.compact_context(sid)
-        usage = await core.get_session_usage(sid)
+        usage = to_json(await core.get_session_usage(sid))
         assert usage["requests"] == 4
         assert usage["input_tokens"] == 1000 + 1200 + 1500 + 800
         assert usage["output_tokens"] == 50 + 100 + 200 + 40
         total = turn_cost + price(1500, 200) + price(800, 40)
         assert usage["cost_usd"] == pytest.approx(total)
         assert usage["unpriced_requests"] == 0
-        listed = {s["session_id"]: s for s in await core.list_sessions()}
+        listed = {s["session_id"]: s for s in to_json(await core.list_sessions())}
         assert listed[sid]["usage"]["cost_usd"] == pytest.approx(total)
     finally:
         await core.stop()
@@ -98,17 +99,17 @@ async def test_priced_model_tool_steps_compaction_and_restart(
     # After a restart the sums come back from the archive and go on counting.
     core = await Tabwise.start(home)
     try:
-        usage = await core.get_session_usage(sid)
+        usage = to_json(await core.get_session_usage(sid))
         assert usage["requests"] == 4 and usage["cost_usd"] == pytest.approx(total)
         fake_llm.script("gpt-4.1-mini", reply("third", 100, 10))
         await core.send_ai_prompt(sid, "more")
-        usage = await core.get_session_usage(sid)
+        usage = to_json(await core.get_session_usage(sid))
         assert usage["requests"] == 5
         assert usage["cost_usd"] == pytest.approx(total + price(100, 10))
         # A closed session still reports its usage (from the archive).
         await core.close_session(sid)
-        assert (await core.get_session_usage(sid))["requests"] == 5
-        closed = [s for s in await core.list_sessions(include_closed=True)
+        assert (await core.get_session_usage(sid)).requests == 5
+        closed = [s for s in to_json(await core.list_sessions(include_closed=True))
                   if s["session_id"] == sid]
         assert closed[0]["usage"]["requests"] == 5
     finally:

@@ -30,7 +30,7 @@ async def tab(core: Tabwise, workdir: Path, provider: str = "local1",
               model: str = "m1") -> str:
     info = await core.create_session(str(workdir), ai_config=ai(provider, model),
                                      terminal=False)
-    return str(info["session_id"])
+    return str(info.session_id)
 
 
 @pytest.fixture

@@ -31,9 +31,9 @@ async def wait_status(core: Tabwise, sid: str, server: str, status: str,
     last: dict[str, Any] = {}
     while loop.time() < deadline:
         for row in await core.list_mcp_servers(sid):
-            if row["name"] == server:
+            if row.name == server:
                 last = row
-                if row["status"] == status:
+                if row.status == status:
                     return row
         await asyncio.sleep(0.05)
     raise AssertionError(f"{server} never reached {status}: {last}")

@@ -17,7 +17,7 @@ from mcp_helpers import GARBAGE, stdio_table, wait_status
 async def tab(core: Tabwise, workdir: Path) -> str:
     info = await core.create_session(str(workdir), ai_config=ai("local1", "m1"),
                                      terminal=False)
-    return str(info["session_id"])
+    return str(info.session_id)
 
 
 def last_tool_message(fake_llm: FakeLLM) -> str:
@@ -35,7 +35,7 @@ async def test_a_missing_command_fails_with_a_sentence_and_the_tab_works(
         assert time.perf_counter() - started < 5  # the tab did not wait for the server
         sub = core.subscribe(a)
         row = await wait_status(core, a, "gone", "failed")
-        assert "no-such-mcp-server-xyz" in row["error"] and "PATH" in row["error"]
+        assert "no-such-mcp-server-xyz" in row.error and "PATH" in row.error
         statuses = of_type(await collect_until(
             sub, lambda e: e.type == "mcp_status" and e.payload.status == "failed"),
             "mcp_status")
@@ -54,7 +54,7 @@ async def test_a_server_that_hangs_on_initialize_fails_and_the_tab_works(
     try:
         a = await tab(core, workdir)
         row = await wait_status(core, a, "hang", "failed")
-        assert "start" in row["error"] or "initializ" in row["error"].lower()
+        assert "start" in row.error or "initializ" in row.error.lower()
         assert await core.send_ai_prompt(a, "ok?") == "echo: ok?"
     finally:
         await core.stop()

@@ -20,7 +20,7 @@ def tool_names(req) -> set[str]:  # type: ignore[no-untyped-def]
 async def tab(core: Tabwise, workdir: Path) -> str:
     info = await core.create_session(str(workdir), ai_config=ai("local1", "m1"),
                                      terminal=False)
-    return str(info["session_id"])
+    return str(info.session_id)
 
 
 async def test_mcp_call_asks_in_that_tab_only_and_the_result_reaches_the_model(
@@ -61,8 +61,8 @@ async def test_two_tabs_one_with_the_server_see_different_tool_lists(
         await core.mcp.wait_ready(a, 30)
         assert core.mcp.connected(a) == ["t"]
         info = await core.set_session_mcp_servers(b, [])
-        assert info["mcp_servers"] == []
-        assert (await core.list_sessions())[0]["mcp_servers"] in (["t"], [])
+        assert list(info.mcp_servers) == []
+        assert list((await core.list_sessions())[0].mcp_servers) in (["t"], [])
         await wait_status(core, a, "t", "connected")
         await core.send_ai_prompt(a, "hello from a")
         await core.send_ai_prompt(b, "hello from b")
@@ -71,10 +71,10 @@ async def test_two_tabs_one_with_the_server_see_different_tool_lists(
         assert {"t_echo", "t_sleep", "t_die", "read_file"} <= tool_names(req_a)
         assert "read_file" in tool_names(req_b)
         assert not any(n.startswith("t_") for n in tool_names(req_b))
-        rows = {r["name"]: r for r in await core.list_mcp_servers(b)}
-        assert rows["t"]["status"] == "off" and rows["t"]["selected"] is False
-        rows = {r["name"]: r for r in await core.list_mcp_servers(a)}
-        assert rows["t"]["status"] == "connected" and "t_echo" in rows["t"]["tools"]
+        rows = {r.name: r for r in await core.list_mcp_servers(b)}
+        assert rows["t"].status == "off" and rows["t"].selected is False
+        rows = {r.name: r for r in await core.list_mcp_servers(a)}
+        assert rows["t"].status == "connected" and "t_echo" in rows["t"].tools
     finally:
         await core.stop()
 
@@ -128,7 +128,7 @@ async def test_never_allow_refuses_an_mcp_tool_by_name_or_server_pattern(
         denied = of_type(events, "tool_denied")
         assert denied and "never allow" in denied[0].payload.reason
         # The server was never called: it is still up with the same process.
-        assert (await wait_status(core, a, "t", "connected"))["error"] is None
+        assert (await wait_status(core, a, "t", "connected")).error is None
         tool_msgs = [m for m in fake_llm.requests_for("m1")[-1].messages
                      if m["role"] == "tool"]
         assert "Denied" in str(tool_msgs[0]["content"])
@@ -169,16 +169,16 @@ async def test_restart_restores_each_tabs_servers_and_a_model_switch_keeps_them(
     core = await Tabwise.start(home)
     try:
         a, b = await tab(core, workdir), await tab(core, workdir)
-        assert (await core.restore_session(a))["mcp_servers"] == ["t"]
+        assert list((await core.restore_session(a)).mcp_servers) == ["t"]
         await core.set_session_mcp_servers(b, ["u"])
         await core.init_ai_session(b, ai("local2", "m2"))
-        assert (await core.restore_session(b))["mcp_servers"] == ["u"]
+        assert list((await core.restore_session(b)).mcp_servers) == ["u"]
     finally:
         await core.stop()
     core = await Tabwise.start(home)
     try:
-        infos = {i["session_id"]: i for i in await core.list_sessions()}
-        assert infos[a]["mcp_servers"] == ["t"] and infos[b]["mcp_servers"] == ["u"]
+        infos = {i.session_id: i for i in await core.list_sessions()}
+        assert list(infos[a].mcp_servers) == ["t"] and list(infos[b].mcp_servers) == ["u"]
         await wait_status(core, b, "u", "connected")
         await core.send_ai_prompt(b, "which tools")
         names = tool_names(fake_llm.requests_for("m2")[-1])
@@ -235,14 +235,14 @@ async def test_reload_settings_restarts_a_changed_server_and_stops_a_removed_one
             stdio_table("t"), stdio_table("t", timeout_seconds="7"))
         (home / "settings.toml").write_text(text)
         await core.reload_settings()
-        assert [r["name"] for r in await core.list_mcp_servers(a)] == ["t"]
+        assert [r.name for r in await core.list_mcp_servers(a)] == ["t"]
         await wait_status(core, a, "t", "connected")
         assert core.mcp._tabs[a]["t"] is not old_t
         assert core.mcp._tabs[a]["t"].settings.timeout_seconds == 7
         await asyncio.sleep(0.5)
         assert old_u.toolset is None and old_t.toolset is None  # both stopped
         # The tab still lists u as chosen: if u comes back to settings, it is used again.
-        assert (await core.restore_session(a))["mcp_servers"] == ["t", "u"]
+        assert list((await core.restore_session(a)).mcp_servers) == ["t", "u"]
     finally:
         await core.stop()
 
@@ -268,7 +268,7 @@ async def test_an_mcp_approval_pending_at_quit_runs_once_its_server_is_back(
     try:
         sub = core.subscribe(a)
         (pending,) = await core.get_pending_approvals(a)
-        assert pending["request_id"] == "call_mcp"
+        assert pending.request_id == "call_mcp"
         await core.respond_to_tool_approval(a, "call_mcp", "approve")
         events = await collect_until(sub, terminal, timeout=30)
         assert events[-1].type == "completed", [e.type for e in events]

@@ -54,7 +54,7 @@ def http_server() -> Iterator[str]:
 async def tab(core: Tabwise, workdir: Path) -> str:
     info = await core.create_session(str(workdir), ai_config=ai("local1", "m1"),
                                      terminal=False)
-    return str(info["session_id"])
+    return str(info.session_id)
 
 
 def last_tool_message(fake_llm: FakeLLM) -> str:
@@ -74,7 +74,7 @@ async def test_streamable_http_with_a_header_from_the_environment(
         a = await tab(core, workdir)
         sub = core.subscribe(a)
         row = await wait_status(core, a, "web", "connected")
-        assert row["transport"] == "http" and "web_header" in row["tools"]
+        assert row.transport == "http" and "web_header" in row.tools
         fake_llm.script("m1", Reply(tool_calls=[ToolCall("web_header", {"name": "X-Token"})]))
         await core.send_ai_prompt(a, "header")
         assert f"Bearer {SECRET}" in last_tool_message(fake_llm)
@@ -105,7 +105,7 @@ async def test_env_is_resolved_at_start_and_the_cwd_defaults_to_the_tab_director
         a = await tab(core, workdir)
         await wait_status(core, a, "t", "connected")
         row = await wait_status(core, a, "unset", "failed")
-        assert "TW_MCP_NOT_SET" in row["error"] and "not set" in row["error"]
+        assert "TW_MCP_NOT_SET" in row.error and "not set" in row.error
         fake_llm.script("m1", Reply(tool_calls=[ToolCall("t_env", {"name": "GIVEN"})]))
         await core.send_ai_prompt(a, "env")
         assert SECRET in last_tool_message(fake_llm)
@@ -134,6 +134,6 @@ async def test_tabs_with_the_same_server_and_directory_share_one_process(
         # Closing one tab keeps the shared server for the other.
         await core.close_session(a)
         await asyncio.sleep(0.3)
-        assert (await wait_status(core, b, "t", "connected"))["error"] is None
+        assert (await wait_status(core, b, "t", "connected")).error is None
     finally:
         await core.stop()

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tabwise.api import to_json
 from tabwise.commands import Tabwise
 
 from fake_llm import FakeLLM, Reply, ToolCall
@@ -41,7 +42,7 @@ async def test_quit_with_an_approval_pending_then_approve_after_restart(
     home = make_home()
     core = await Tabwise.start(home)
     info0 = await core.create_session(str(workdir), terminal=False)
-    sid = info0["session_id"]
+    sid = info0.session_id
     await core.send_ai_prompt(sid, "an earlier turn")
     fake_llm.script("m1", write_call())
     waiting = asyncio.create_task(core.send_ai_prompt(sid, "write out.txt"))
@@ -52,13 +53,13 @@ async def test_quit_with_an_approval_pending_then_approve_after_restart(
 
     core = await Tabwise.start(home)
     try:
-        pending = await core.get_pending_approvals(sid)
+        pending = to_json(await core.get_pending_approvals(sid))
         assert [(p["request_id"], p["tool_name"], p["args"]) for p in pending] == [
             (req["request_id"], "write_file", {"path": "out.txt", "content": "hello"})]
         assert pending[0]["created_at"] < core.started_at  # asked before the restart
-        assert pending[0]["working_directory"] == info0["working_directory"]
-        info = next(i for i in await core.list_sessions() if i["session_id"] == sid)
-        assert info["ai_status"] == "awaiting_approval"
+        assert pending[0]["working_directory"] == info0.working_directory
+        info = next(i for i in await core.list_sessions() if i.session_id == sid)
+        assert info.ai_status == "awaiting_approval"
         sub = core.subscribe(sid)
         await core.respond_to_tool_approval(sid, req["request_id"], "approve")
         events = await collect_until(sub, terminal)
@@ -94,7 +95,7 @@ async def test_deny_after_restart_tells_the_model_and_continues(
         make_home: Callable[..., Path], fake_llm: FakeLLM, workdir: Path) -> None:
     home = make_home()
     core = await Tabwise.start(home)
-    sid = (await core.create_session(str(workdir), terminal=False))["session_id"]
+    sid = (await core.create_session(str(workdir), terminal=False)).session_id
     (workdir / "a.txt").write_text("AAA")
     # One response, two calls: a read that runs at once and a write that must wait.
     fake_llm.script("m1", Reply(tool_calls=[
@@ -130,7 +131,7 @@ async def test_cancel_drops_the_saved_request(make_home: Callable[..., Path],
                                               fake_llm: FakeLLM, workdir: Path) -> None:
     home = make_home()
     core = await Tabwise.start(home)
-    sid = (await core.create_session(str(workdir), terminal=False))["session_id"]
+    sid = (await core.create_session(str(workdir), terminal=False)).session_id
     fake_llm.script("m1", write_call())
     waiting = asyncio.create_task(core.send_ai_prompt(sid, "write"))
     await wait_request(core, sid)
@@ -198,7 +199,7 @@ async def test_cancel_a_restored_request_and_answer_one_of_two(
         make_home: Callable[..., Path], fake_llm: FakeLLM, workdir: Path) -> None:
     home = make_home()
     core = await Tabwise.start(home)
-    sid = (await core.create_session(str(workdir), terminal=False))["session_id"]
+    sid = (await core.create_session(str(workdir), terminal=False)).session_id
     fake_llm.script("m1", Reply(tool_calls=[
         ToolCall("write_file", {"path": "one.txt", "content": "1"}, id="call_one"),
         ToolCall("write_file", {"path": "two.txt", "content": "2"}, id="call_two")]))
@@ -213,7 +214,7 @@ async def test_cancel_a_restored_request_and_answer_one_of_two(
 
     core = await Tabwise.start(home)
     try:
-        assert [p["request_id"] for p in await core.get_pending_approvals(sid)] == [
+        assert [p.request_id for p in await core.get_pending_approvals(sid)] == [
             "call_two"]
         sub = core.subscribe(sid)
         await core.respond_to_tool_approval(sid, "call_two", "approve")
@@ -254,7 +255,7 @@ async def test_a_continued_turn_that_asks_again_survives_a_second_restart(
         make_home: Callable[..., Path], fake_llm: FakeLLM, workdir: Path) -> None:
     home = make_home()
     core = await Tabwise.start(home)
-    sid = (await core.create_session(str(workdir), terminal=False))["session_id"]
+    sid = (await core.create_session(str(workdir), terminal=False)).session_id
     fake_llm.script("m1", write_call("a.txt", "A", id="call_a"),
                     write_call("b.txt", "B", id="call_b"), Reply(text="both written"))
     waiting = asyncio.create_task(core.send_ai_prompt(sid, "write a then b"))
@@ -274,7 +275,7 @@ async def test_a_continued_turn_that_asks_again_survives_a_second_restart(
 
     core = await Tabwise.start(home)
     try:
-        assert [p["request_id"] for p in await core.get_pending_approvals(sid)] == ["call_b"]
+        assert [p.request_id for p in await core.get_pending_approvals(sid)] == ["call_b"]
         sub = core.subscribe(sid)
         await core.respond_to_tool_approval(sid, "call_b", "approve")
         events = await collect_until(sub, terminal)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tabwise.api import to_json
 from tabwise.commands import Tabwise
 
 from fake_llm import FakeLLM, Reply
@@ -23,9 +24,9 @@ async def test_restart_restores_each_tab_with_its_own_model_and_history(
         make_home: Callable[..., Path], fake_llm: FakeLLM, workdir: Path) -> None:
     home = make_home(persist=True)
     core = await Tabwise.start(home)
-    a = (await core.create_session(str(workdir), name="alpha", terminal=False))["session_id"]
-    b = (await core.create_session(str(workdir), name="bravo", terminal=False))["session_id"]
-    c = (await core.create_session(str(workdir), name="charlie", terminal=False))["session_id"]
+    a = (await core.create_session(str(workdir), name="alpha", terminal=False)).session_id
+    b = (await core.create_session(str(workdir), name="bravo", terminal=False)).session_id
+    c = (await core.create_session(str(workdir), name="charlie", terminal=False)).session_id
     await core.send_ai_prompt(a, "alpha says hi")
     await core.init_ai_session(b, ai("local2", "m2"))
     await core.send_ai_prompt(b, "bravo says hi")
@@ -37,13 +38,13 @@ async def test_restart_restores_each_tab_with_its_own_model_and_history(
 
     core = await Tabwise.start(home)
     try:
-        infos = await core.list_sessions()
+        infos = to_json(await core.list_sessions())
         assert [i["session_id"] for i in infos] == [c, a, b]
         assert all(i["live"] for i in infos)
         by_id = {i["session_id"]: i for i in infos}
         assert by_id[c]["name"] == "renamed"
-        assert by_id[a]["ai_config"] == ai("local1", "m1")
-        assert by_id[b]["ai_config"] == ai("local2", "m2")
+        assert by_id[a]["ai_config"] == to_json(ai("local1", "m1"))
+        assert by_id[b]["ai_config"] == to_json(ai("local2", "m2"))
         assert await core.get_ai_conversation_length(b) == 2
         await core.send_ai_prompt(b, "bravo again")
         req = fake_llm.requests_for("m2")[-1]
@@ -61,7 +62,7 @@ async def test_unavailable_saved_model_falls_back_with_a_warning_and_keeps_the_r
     home = make_home(persist=True)
     core = await Tabwise.start(home)
     sid = (await core.create_session(str(workdir), ai_config=ai("local2", "m2"),
-                                     terminal=False))["session_id"]
+                                     terminal=False)).session_id
     await core.send_ai_prompt(sid, "hello")
     await core.stop()
 
@@ -70,7 +71,7 @@ async def test_unavailable_saved_model_falls_back_with_a_warning_and_keeps_the_r
     try:
         sub = core.bus.subscribe(sid)
         info = await core.restore_session(sid)
-        assert info["ai_config"] == ai("local1", "m1")
+        assert info.ai_config == ai("local1", "m1")
         ev = await collect_until(sub, lambda e: e.type == "warning")
         assert "local2/m2" in ev[-1].payload.message and "local1/m1" in ev[-1].payload.message
         assert await core.get_ai_conversation_length(sid) == 2
@@ -83,7 +84,7 @@ async def test_unavailable_saved_model_falls_back_with_a_warning_and_keeps_the_r
 async def test_secrets_are_never_written(make_home: Callable[..., Path], workdir: Path) -> None:
     home = make_home(persist=True)
     core = await Tabwise.start(home)
-    sid = (await core.create_session(str(workdir), terminal=False))["session_id"]
+    sid = (await core.create_session(str(workdir), terminal=False)).session_id
     await core.send_ai_prompt(sid, "hello")
     await core.init_ai_session(sid, ai("local2", "m2"))
     await core.send_ai_prompt(sid, "again")
@@ -164,7 +165,7 @@ async def test_serve_restart_brings_tabs_back_with_their_models(
     try:
         infos = await client.call("list_sessions")
         assert [(i["session_id"], i["live"], i["ai_config"]) for i in infos] == [
-            (a, True, ai("local1", "m1")), (b, True, ai("local2", "m2"))]
+            (a, True, to_json(ai("local1", "m1"))), (b, True, to_json(ai("local2", "m2")))]
         assert infos[0]["name"] == "first"
         await client.call("send_ai_prompt", session_id=b, prompt="still there?")
         assert fake_llm.requests_for("m2")[-1].user_texts() == [
@@ -179,7 +180,7 @@ async def test_seq_keeps_increasing_across_a_restart(make_home: Callable[..., Pa
                                                      workdir: Path) -> None:
     home = make_home()
     core = await Tabwise.start(home)
-    sid = (await core.create_session(str(workdir), terminal=False))["session_id"]
+    sid = (await core.create_session(str(workdir), terminal=False)).session_id
     await core.send_ai_prompt(sid, "one")
     before = core.bus.last_seq(sid)
     await core.stop()

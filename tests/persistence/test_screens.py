@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tabwise.api import PtyReadResult
 from tabwise.commands import Tabwise, _snapshots
 from tabwise.pty import render_screen, restored_preamble
 
@@ -29,7 +30,8 @@ async def _output(read: Callable[[], Any], needle: str, timeout: float = 10) -> 
     deadline = time.monotonic() + timeout
     while True:
         got = await read()
-        text = got["data"] if isinstance(got, dict) else got
+        text = got.data if isinstance(got, PtyReadResult) else \
+            got["data"] if isinstance(got, dict) else got
         if needle in text:
             return str(text)
         if time.monotonic() > deadline:
@@ -38,14 +40,14 @@ async def _output(read: Callable[[], Any], needle: str, timeout: float = 10) -> 
 
 
 async def _after_mark(reading: Any) -> str:
-    text = (await reading)["data"]
+    text = (await reading).data
     return str(text[text.index(MARK):]) if MARK in text else ""
 
 
 async def test_restart_shows_the_last_screen_above_the_new_prompt(
         home: Path, workdir: Path) -> None:
     core = await Tabwise.start(home)
-    sid = (await core.create_session(str(workdir)))["session_id"]
+    sid = (await core.create_session(str(workdir))).session_id
     await core.pty_write(sid, "printf '\\033[31mred-%s\\033[0m\\n' before-quit\n")
     await _output(lambda: core.pty_read(sid), "red-before-quit\x1b[0m\r\n")
     await core.stop()
@@ -72,13 +74,13 @@ async def test_a_closed_tab_keeps_its_screen_for_a_later_restore(
         home: Path, workdir: Path) -> None:
     core = await Tabwise.start(home)
     try:
-        sid = (await core.create_session(str(workdir)))["session_id"]
+        sid = (await core.create_session(str(workdir))).session_id
         await core.pty_write(sid, "echo closed-tab-$((6*7))\n")
         await _output(lambda: core.pty_read(sid), "closed-tab-42")
         await core.close_session(sid)
         await core.restore_session(sid)
         await _output(lambda: core.pty_read(sid), MARK)
-        assert "closed-tab-42" in (await core.pty_read(sid))["data"]
+        assert "closed-tab-42" in (await core.pty_read(sid)).data
     finally:
         await core.stop()
 
@@ -88,7 +90,7 @@ async def test_a_full_screen_program_at_quit_restores_the_shell_screen(
     """Quit with a full-screen program open: the new shell shows the main screen (what
     was there before the program), not the program's screen, and no mode carries over."""
     core = await Tabwise.start(home)
-    sid = (await core.create_session(str(workdir)))["session_id"]
+    sid = (await core.create_session(str(workdir))).session_id
     await core.pty_write(sid, "echo main-$((1))-line\n")
     await _output(lambda: core.pty_read(sid), "main-1-line\r\n")
     await core.pty_write(sid, "printf '\\033[?1049h\\033[?1000h\\033[Hfull-%s' screen-app; "
@@ -110,7 +112,7 @@ async def test_a_full_screen_program_at_quit_restores_the_shell_screen(
 async def test_deleting_a_session_deletes_its_screen(home: Path, workdir: Path) -> None:
     core = await Tabwise.start(home)
     try:
-        sid = (await core.create_session(str(workdir)))["session_id"]
+        sid = (await core.create_session(str(workdir))).session_id
         await core.pty_write(sid, "echo secret-screen\n")
         await _output(lambda: core.pty_read(sid), "secret-screen\r\n")
         await core.close_session(sid)
@@ -190,7 +192,7 @@ async def test_screens_are_saved_periodically_so_a_crash_keeps_them(
     monkeypatch.setattr(_snapshots, "SNAPSHOT_INTERVAL", 0.2)
     core = await Tabwise.start(home)
     try:
-        sid = (await core.create_session(str(workdir)))["session_id"]
+        sid = (await core.create_session(str(workdir))).session_id
         await core.pty_write(sid, "echo periodic-$((3*3))\n")
         await _output(lambda: core.pty_read(sid), "periodic-9\r\n")
 
@@ -214,7 +216,7 @@ async def test_screens_are_saved_periodically_so_a_crash_keeps_them(
 async def test_a_restarted_shell_keeps_the_old_shells_output_in_the_snapshot(
         home: Path, workdir: Path) -> None:
     core = await Tabwise.start(home)
-    sid = (await core.create_session(str(workdir)))["session_id"]
+    sid = (await core.create_session(str(workdir))).session_id
     await core.pty_write(sid, "echo first-shell-$((4+4))\n")
     await _output(lambda: core.pty_read(sid), "first-shell-8\r\n")
     await core.restart_terminal(sid)
@@ -233,8 +235,8 @@ async def test_a_restarted_shell_keeps_the_old_shells_output_in_the_snapshot(
 async def test_the_active_session_is_kept_over_rpc_style_calls(home: Path,
                                                                workdir: Path) -> None:
     core = await Tabwise.start(home)
-    a = (await core.create_session(str(workdir), terminal=False))["session_id"]
-    b = (await core.create_session(str(workdir), terminal=False))["session_id"]
+    a = (await core.create_session(str(workdir), terminal=False)).session_id
+    b = (await core.create_session(str(workdir), terminal=False)).session_id
     assert await core.get_active_session() is None
     await core.set_active_session(b)
     await core.set_active_session(a)
@@ -252,7 +254,7 @@ async def test_an_api_key_printed_in_the_terminal_is_not_archived(
         home: Path, workdir: Path) -> None:
     core = await Tabwise.start(home)
     try:
-        sid = (await core.create_session(str(workdir)))["session_id"]
+        sid = (await core.create_session(str(workdir))).session_id
         assert core.ai.is_initialized(sid)  # the tab's provider key has been resolved
         await core.pty_write(sid, "echo key=$TW_TEST_KEY1\n")
         await _output(lambda: core.pty_read(sid), f"key={KEY1}\r\n")

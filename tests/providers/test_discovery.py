@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tabwise.api import ProviderInfo
 from tabwise.commands import Tabwise
 
 from fake_llm import FakeLLM
@@ -44,8 +45,8 @@ def silent_port() -> Iterator[int]:
         yield int(s.getsockname()[1])
 
 
-def by_name(providers: list[dict[str, object]]) -> dict[str, dict[str, object]]:
-    return {str(p["name"]): p for p in providers}
+def by_name(providers: list[ProviderInfo]) -> dict[str, ProviderInfo]:
+    return {p.name: p for p in providers}
 
 
 async def test_openai_compatible_lists_what_the_server_serves(
@@ -54,8 +55,8 @@ async def test_openai_compatible_lists_what_the_server_serves(
     core = await Tabwise.start(make_home())
     try:
         local1 = by_name(await core.list_providers(refresh=True))["local1"]
-        assert local1["models"] == ["m1", "m1b", "served-a", "served-b"]
-        assert local1["reason"] is None and local1["configured"] is True
+        assert list(local1.models) == ["m1", "m1b", "served-a", "served-b"]
+        assert local1.reason is None and local1.configured is True
         listing = [r for r in fake_llm.listing_requests if r.path == "/v1/models"]
         assert listing and KEY1 in {r.api_key for r in listing}
     finally:
@@ -69,8 +70,8 @@ async def test_ollama_lists_its_tags(make_home: Callable[..., Path],
     core = await Tabwise.start(make_home(extra=f'\n[ai.ollama]\nbase_url = "{base}"\n'))
     try:
         ollama = by_name(await core.list_providers(refresh=True))["ollama"]
-        assert ollama["models"] == ["qwen3:8b", "llama3.1:latest"]
-        assert ollama["reason"] is None
+        assert list(ollama.models) == ["qwen3:8b", "llama3.1:latest"]
+        assert ollama.reason is None
         assert any(r.path == "/api/tags" for r in fake_llm.listing_requests)
     finally:
         await core.stop()
@@ -85,12 +86,12 @@ async def test_a_closed_port_keeps_the_configured_models_and_says_why(
     try:
         providers = by_name(await core.list_providers(refresh=True))
         down, ollama = providers["down"], providers["ollama"]
-        assert down["models"] == ["cfg-model"]
-        assert down["configured"] is True  # it may come up: the model can still be picked
-        assert down["reason"] == f"could not reach {url}: connection refused"
+        assert list(down.models) == ["cfg-model"]
+        assert down.configured is True  # it may come up: the model can still be picked
+        assert down.reason == f"could not reach {url}: connection refused"
         # No guessed names for Ollama: only what the settings name.
-        assert ollama["models"] == ["mine:7b"]
-        assert ollama["reason"] == f"could not reach {url}: connection refused"
+        assert list(ollama.models) == ["mine:7b"]
+        assert ollama.reason == f"could not reach {url}: connection refused"
     finally:
         await core.stop()
 
@@ -105,10 +106,10 @@ async def test_list_providers_never_waits_for_a_silent_server(
         slow = by_name(await core.list_providers())["slow"]
         # Answered from what is known while the fetch is still under way.
         assert core.providers.discovery._tasks
-        assert slow["models"] == ["cfg-model"] and slow["reason"] is None
+        assert list(slow.models) == ["cfg-model"] and slow.reason is None
         refreshed = by_name(await core.list_providers(refresh=True))["slow"]
-        assert refreshed["models"] == ["cfg-model"]
-        assert "did not answer within" in str(refreshed["reason"])
+        assert list(refreshed.models) == ["cfg-model"]
+        assert "did not answer within" in str(refreshed.reason)
     finally:
         await core.stop()
 

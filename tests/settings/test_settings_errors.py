@@ -102,7 +102,7 @@ async def test_the_core_starts_with_defaults_and_keeps_the_errors(tmp_path: Path
     try:
         assert len(core.settings.errors) == 3
         assert (await core.get_settings())["errors"] == list(core.settings.errors)
-        sid = (await core.create_session(str(workdir)))["session_id"]
+        sid = (await core.create_session(str(workdir))).session_id
         assert sid in core.sessions  # tabs work
     finally:
         await core.stop()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tui_helpers import SIZE, active_view, answers, main_screen, ready, send, until
 
+from tabwise.api import AiConfig, to_json
 from tabwise.tui.app import TabwiseApp
 from tabwise.tui.widgets import StatusBar, TabBar, TerminalView
 
@@ -114,14 +115,14 @@ async def test_new_tab_uses_the_global_defaults_not_the_active_tabs_model(
     async with app.run_test(size=SIZE) as pilot:
         screen = await ready(app)
         sid = screen.order[0]
-        await app.core.init_ai_session(sid, {"provider": "local2", "model": "m2"})
+        await app.core.init_ai_session(sid, AiConfig("local2", "m2"))
         await until(lambda: active_view(app).model_label == "local2 · m2")
         await pilot.press("alt+t")
         await until(lambda: len(screen.order) == 2)
         new = screen.views[screen.order[1]]
         assert new.model_label == "local1 · m1"
-        assert app.core.ai.bridges[new.session_id].config == {"provider": "local1",
-                                                              "model": "m1"}
+        assert to_json(app.core.ai.bridges[new.session_id].config) == {
+            "provider": "local1", "model": "m1"}
         assert screen.query_one(StatusBar).model == "local1 · m1"
         await pilot.press("alt+1")
         assert screen.query_one(StatusBar).model == "local2 · m2"

@@ -21,6 +21,8 @@ from tabwise.tui.widgets._diff_view import (
 )
 from tabwise.tui.widgets._status_bar import format_spend
 
+from helpers import session_of, usage_of
+
 
 def kinds(lines: Any) -> list[tuple[str, str]]:
     return [(line.kind, line.text) for line in lines]
@@ -94,18 +96,18 @@ def test_other_tools_have_no_preview() -> None:
 
 
 def test_spend_label() -> None:
-    assert format_spend({"requests": 0, "input_tokens": 0, "output_tokens": 0}) == ""
-    assert format_spend({"requests": 2, "input_tokens": 12000, "output_tokens": 345,
-                         "cost_usd": None}) == "12.3k tok · —"
-    assert format_spend({"requests": 2, "input_tokens": 100, "output_tokens": 20,
-                         "cost_usd": 0.01234, "unpriced_requests": 0}) == "120 tok · $0.0123"
-    assert format_spend({"requests": 3, "input_tokens": 100, "output_tokens": 20,
-                         "cost_usd": 0.5, "unpriced_requests": 1}) == "120 tok · $0.5000+"
+    assert format_spend(usage_of({"requests": 0, "input_tokens": 0, "output_tokens": 0})) == ""
+    assert format_spend(usage_of({"requests": 2, "input_tokens": 12000, "output_tokens": 345,
+                         "cost_usd": None})) == "12.3k tok · —"
+    assert format_spend(usage_of({"requests": 2, "input_tokens": 100, "output_tokens": 20,
+                         "cost_usd": 0.01234, "unpriced_requests": 0})) == "120 tok · $0.0123"
+    assert format_spend(usage_of({"requests": 3, "input_tokens": 100, "output_tokens": 20,
+                         "cost_usd": 0.5, "unpriced_requests": 1})) == "120 tok · $0.5000+"
     # The sessions browser shows the same label for each session.
-    line = str(describe_session({
+    line = str(describe_session(session_of({
         "session_id": "abc", "name": "build", "ai_config": None, "created_at": 0,
         "updated_at": None, "usage": {"requests": 4, "input_tokens": 1500,
-                                      "output_tokens": 20, "cost_usd": None}}))
+                                      "output_tokens": 20, "cost_usd": None}})))
     assert "1.5k tok · —" in line
 
 

@@ -12,6 +12,7 @@ from textual.widgets import Input, SelectionList
 from tui_helpers import SIZE, active_view, answers, main_screen, modal, ready, send, until
 
 from tabwise.agent import build_conversation
+from tabwise.api import AiConfig, to_json
 from tabwise.tui.app import TabwiseApp
 from tabwise.tui.screens import ModelPicker
 from tabwise.tui.screens._compare import CompareScreen, CompareSetup
@@ -50,10 +51,10 @@ async def test_fork_tab_opens_the_picker_then_a_tab_with_the_conversation(
         await pick_model(pilot, app, "local2/m2")
         await until(lambda: len(screen.order) == 2)
         fork = active_view(app)
-        assert fork is not view and fork.ai_config == {"provider": "local2", "model": "m2"}
+        assert fork is not view and to_json(fork.ai_config) == {"provider": "local2", "model": "m2"}
         assert answers(fork) == ["echo: hello there"]
-        info = {i["session_id"]: i for i in await app.core.list_sessions()}
-        assert info[fork.session_id]["forked_from"] == view.session_id
+        info = {i.session_id: i for i in await app.core.list_sessions()}
+        assert info[fork.session_id].forked_from == view.session_id
 
 
 async def test_clicking_a_prompt_forks_from_before_it(make_app: AppFactory, home: Path,
@@ -130,7 +131,7 @@ async def test_compare_streams_columns_then_keeps_one_in_this_tab(
         card.focus()
         await pilot.press("y")
         await until(lambda: compare.done and asks.state == "idle", what="m2 answered")
-        await until(lambda: ok.spend is not None and ok.spend["requests"] == 1)
+        await until(lambda: ok.spend is not None and ok.spend.requests == 1)
         await pilot.press("m")
         found: list[Path] = []
         await until(lambda: found.extend(workdir.glob("tabwise-compare-*.md")) or found,
@@ -141,12 +142,12 @@ async def test_compare_streams_columns_then_keeps_one_in_this_tab(
         assert "1 request(s)" in md
         await pilot.press("3")
         await until(lambda: app.screen is screen)
-        await until(lambda: view.ai_config == {"provider": "local2", "model": "m2"})
+        await until(lambda: to_json(view.ai_config) == {"provider": "local2", "model": "m2"})
         assert len(screen.order) == 1
         await until(lambda: answers(view)[-1:] == [asks.response])
         infos = await app.core.list_sessions(include_closed=True)
-        forks = [i for i in infos if i.get("forked_from") == view.session_id]
-        assert len(forks) == 3 and all(i["closed"] for i in forks)
+        forks = [i for i in infos if i.forked_from == view.session_id]
+        assert len(forks) == 3 and all(i.closed for i in forks)
 
 
 async def test_compare_keep_all_makes_every_answer_a_tab(
@@ -188,7 +189,7 @@ def test_compare_view_snapshot(snap_compare: Callable[..., bool], make_app: AppF
         ok, bad, asks = compare.columns
         await until(lambda: ok.state == "idle" and bad.state == "error"
                     and asks.timeline.query(ApprovalCard) and ok.spend is not None
-                    and asks.spend is not None and asks.spend.get("requests"))
+                    and asks.spend is not None and asks.spend.requests)
         ok.duration_ms = 1234.0  # no clock in a snapshot
         asks.timeline.query_one(ApprovalCard).focus()
         await pilot.pause(0.3)
@@ -227,11 +228,11 @@ async def test_sessions_browser_shows_forks_as_a_tree_after_a_restart(
 
     core = await Tabwise.start(home)
     src = (await core.create_session(str(workdir), name="root tab", terminal=False))
-    await core.send_ai_prompt(src["session_id"], "hello")
-    f1 = await core.fork_session(src["session_id"], {"provider": "local2", "model": "m2"},
+    await core.send_ai_prompt(src.session_id, "hello")
+    f1 = await core.fork_session(src.session_id, AiConfig("local2", "m2"),
                                  name="fork one")
-    f2 = await core.fork_session(f1["session_id"], name="fork two")
-    for sid in (src["session_id"], f1["session_id"], f2["session_id"]):
+    f2 = await core.fork_session(f1.session_id, name="fork two")
+    for sid in (src.session_id, f1.session_id, f2.session_id):
         await core.close_session(sid)
     await core.stop()
     app = make_app(home)
@@ -241,20 +242,20 @@ async def test_sessions_browser_shows_forks_as_a_tree_after_a_restart(
         browser = await modal(app, SessionsBrowser)
         ol = browser.query_one(OptionList)
         ids = [ol.get_option_at_index(i).id for i in range(ol.option_count)]
-        want = [src["session_id"], f1["session_id"], f2["session_id"]]
+        want = [src.session_id, f1.session_id, f2.session_id]
         assert [i for i in ids if i in want] == want
         texts = [str(ol.get_option_at_index(ids.index(s)).prompt) for s in want]
         assert "└" not in texts[0] and "└ fork one" in texts[1] and "└ fork two" in texts[2]
         assert texts[2].index("└") > texts[1].index("└")  # deeper
         # Reopening the fork restores it as a tab on its own model, still a fork.
-        ol.highlighted = ids.index(f1["session_id"])
+        ol.highlighted = ids.index(f1.session_id)
         await pilot.press("enter")
         screen = main_screen(app)
-        await until(lambda: f1["session_id"] in screen.views)
-        assert screen.views[f1["session_id"]].ai_config == {"provider": "local2",
+        await until(lambda: f1.session_id in screen.views)
+        assert to_json(screen.views[f1.session_id].ai_config) == {"provider": "local2",
                                                               "model": "m2"}
-        assert app.core.sessions[f1["session_id"]].forked_from == src["session_id"]
-        assert answers(screen.views[f1["session_id"]]) == ["echo: hello"]
+        assert app.core.sessions[f1.session_id].forked_from == src.session_id
+        assert answers(screen.views[f1.session_id]) == ["echo: hello"]
 
 
 async def test_fork_from_a_prompt_by_keyboard(make_app: AppFactory, home: Path) -> None:

@@ -49,4 +49,4 @@ async def test_mcp_dialog_shows_status_and_tools_and_toggles_this_tab(
         await until(lambda: app.core.mcp.selection(view.session_id) == ("g",),
                     what="selection applied")
         infos = await app.core.list_sessions()
-        assert infos[0]["mcp_servers"] == ["g"]
+        assert list(infos[0].mcp_servers) == ["g"]

@@ -8,6 +8,7 @@ from pathlib import Path
 from textual.widgets import OptionList
 from tui_helpers import SIZE, active_view, answers, modal, ready, send, until
 
+from tabwise.api import to_json
 from tabwise.tui.app import TabwiseApp
 from tabwise.tui.screens import ModelPicker
 from tabwise.tui.screens._model_picker import parse_choice
@@ -49,10 +50,10 @@ async def test_filter_and_pick_changes_only_the_active_tab(
         assert app.screen is screen
         assert screen.query_one(StatusBar).model == "local2 · m2"
         bridges = app.core.ai.bridges
-        assert bridges[second].config == {"provider": "local2", "model": "m2"}
-        assert bridges[first].config == {"provider": "local1", "model": "m1"}
+        assert to_json(bridges[second].config) == {"provider": "local2", "model": "m2"}
+        assert to_json(bridges[first].config) == {"provider": "local1", "model": "m1"}
         assert screen.views[first].model_label == "local1 · m1"
-        assert app.core.get_default_ai_config_sync() == {"provider": "local1",
+        assert to_json(app.core.get_default_ai_config_sync()) == {"provider": "local1",
                                                          "model": "m1"}
         # History is kept across the switch and the next prompt goes to m2.
         await send(pilot, view, "after the switch")
@@ -104,7 +105,7 @@ async def test_a_failing_switch_is_reported_and_changes_nothing(
         await until(lambda: any("nosuch" in n.message for n in app._notifications),
                     what="error notification")
         assert view.model_label == "local1 · m1"
-        assert app.core.ai.bridges[view.session_id].config["model"] == "m1"
+        assert app.core.ai.bridges[view.session_id].config.model == "m1"
 
 
 def test_parse_choice_keeps_slashes_in_the_model_name() -> None:

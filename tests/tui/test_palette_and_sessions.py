@@ -51,7 +51,7 @@ async def test_f1_opens_the_palette_everywhere_ctrl_p_only_in_the_agent_panel(
         await pilot.press("enter")
         await until(lambda: screen.query_one(TabBar).items[0].name == "build")
         infos = await app.core.list_sessions()
-        assert infos[0]["name"] == "build"
+        assert infos[0].name == "build"
 
 
 async def test_palette_actions_export_clear_settings_and_keys(

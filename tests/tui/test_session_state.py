@@ -3,10 +3,9 @@ events (one state machine: the agent bridge's)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual.app import App, ComposeResult
 
+from tabwise.api import AiConfig, SessionInfo
 from tabwise.events import (
     Completed,
     Event,
@@ -34,9 +33,8 @@ class Harness(App[None]):
 
 
 def tab(status: str = "idle") -> SessionView:
-    info: dict[str, Any] = {"session_id": "s1", "name": "one", "working_directory": "/w",
-                            "ai_status": status,
-                            "ai_config": {"provider": "local1", "model": "m1"}}
+    info = SessionInfo("s1", "one", "/w", 0.0, 0.0, 0, AiConfig("local1", "m1"), status,
+                       live=True, closed=False, forked_from=None, mcp_servers=())
     return SessionView(info, None)
 
 

@@ -31,6 +31,8 @@ from tabwise.tui.widgets import (
 )
 from tabwise.tui.widgets._tool_card import summarize_args
 
+from helpers import session_of
+
 
 class Harness(App[None]):
     def __init__(self, *widgets: Any) -> None:
@@ -143,9 +145,9 @@ def test_small_formatting_helpers() -> None:
     assert split_terminal_context("hi\n\n<terminal_context>\n$ \n</terminal_context>") == (
         "hi", True)
     assert split_terminal_context("plain") == ("plain", False)
-    line = str(describe_session({
+    line = str(describe_session(session_of({
         "session_id": "abc", "name": "build", "ai_config": {"provider": "p", "model": "m"},
         "created_at": 0, "updated_at": None, "closed": True,
-        "first_prompt": "why is the build red?"}))
+        "first_prompt": "why is the build red?"})))
     assert "build" in line and "[closed]" in line and "p/m" in line
     assert "why is the build red?" in line

@@ -35,6 +35,7 @@ from pydantic_ai.messages import (
 from pydantic_ai.tools import DeferredToolResults
 from pydantic_ai.usage import UsageLimits
 
+from ..api import AiConfig
 from ..errors import ProviderError, SessionBusy, TurnCancelled
 from ..events import (
     AgentState,
@@ -163,8 +164,8 @@ class AgentBridge:
         return self._built
 
     @property
-    def config(self) -> dict[str, str]:
-        return {"provider": self._built.provider, "model": self._built.model_name}
+    def config(self) -> AiConfig:
+        return AiConfig(self._built.provider, self._built.model_name)
 
     @property
     def agent_settings(self) -> Any:

@@ -24,6 +24,7 @@ from pydantic_ai.capabilities import AbstractCapability
 from pydantic_ai.messages import ModelResponse
 from pydantic_ai.models import ModelRequestContext
 
+from ..api import Usage, UsageByModel
 from ..providers._prices import load_prices, price_usd, prices_loaded
 from ..settings import ProviderSettings
 
@@ -62,29 +63,28 @@ class ModelUsage:
                           self.output_tokens + r.output_tokens, self.requests + 1, cost,
                           self.unpriced_requests + (r.cost_usd is None))
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"provider": self.provider, "model": self.model,
-                "input_tokens": self.input_tokens, "output_tokens": self.output_tokens,
-                "requests": self.requests, "cost_usd": _round(self.cost_usd),
-                "unpriced_requests": self.unpriced_requests}
+    def info(self) -> UsageByModel:
+        """These sums as the contract type (cost rounded)."""
+        return UsageByModel(self.provider, self.model, self.input_tokens, self.output_tokens,
+                            self.requests, _round(self.cost_usd), self.unpriced_requests)
 
 
 def _round(cost: float | None) -> float | None:
     return None if cost is None else round(cost, 8)
 
 
-def usage_summary(models: Iterable[ModelUsage]) -> dict[str, Any]:
+def usage_summary(models: Iterable[ModelUsage]) -> Usage:
     """The ``get_session_usage`` result for these per-model sums."""
     by_model = sorted(models, key=lambda m: (m.provider, m.model))
     priced = [m.cost_usd for m in by_model if m.cost_usd is not None]
-    return {
-        "input_tokens": sum(m.input_tokens for m in by_model),
-        "output_tokens": sum(m.output_tokens for m in by_model),
-        "requests": sum(m.requests for m in by_model),
-        "cost_usd": _round(sum(priced)) if priced else None,
-        "unpriced_requests": sum(m.unpriced_requests for m in by_model),
-        "by_model": [m.to_dict() for m in by_model],
-    }
+    return Usage(
+        input_tokens=sum(m.input_tokens for m in by_model),
+        output_tokens=sum(m.output_tokens for m in by_model),
+        requests=sum(m.requests for m in by_model),
+        cost_usd=_round(sum(priced)) if priced else None,
+        unpriced_requests=sum(m.unpriced_requests for m in by_model),
+        by_model=tuple(m.info() for m in by_model),
+    )
 
 
 @dataclass(slots=True)
@@ -102,7 +102,7 @@ class UsageLedger:
         key = (r.provider, r.model)
         self.models[key] = self.models.get(key, ModelUsage(r.provider, r.model)).plus(r)
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> Usage:
         return usage_summary(self.models.values())
 
 

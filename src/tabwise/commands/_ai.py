@@ -3,13 +3,11 @@ tab's agent, prompt it, answer its approvals, and report its context and usage."
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..agent import build_conversation, usage_summary
-from ..api import Message
+from ..api import AiConfig, CompactResult, ContextUsage, Message, PendingApprovalInfo, Usage
 from ..errors import InvalidParams, SessionNotFound
 from ..mcp import pack_allowed
-from ._base import CoreBase, _config
+from ._base import CoreBase
 from ._command import command
 
 __all__ = ["AiCommands"]
@@ -19,14 +17,13 @@ class AiCommands(CoreBase):
     """The AI commands, mixed into :class:`~tabwise.commands.Tabwise`."""
 
     @command
-    async def init_ai_session(self, session_id: str, config: dict[str, str]) -> dict[str, str]:
+    async def init_ai_session(self, session_id: str, config: AiConfig) -> AiConfig:
         """First init or model switch of one tab; history is kept; on failure the old
         agent keeps working and the error is raised."""
         s = self._session(session_id)
-        cfg = _config(config)
-        self._init_ai(s, cfg["provider"], cfg["model"], strict=True)
-        s.ai_config = cfg
-        return cfg
+        self._init_ai(s, config.provider, config.model, strict=True)
+        s.ai_config = config
+        return config
 
     @command
     async def shutdown_ai_session(self, session_id: str) -> bool:
@@ -40,10 +37,9 @@ class AiCommands(CoreBase):
         return self.ai.is_initialized(session_id)
 
     @command
-    async def get_session_ai_config(self, session_id: str) -> dict[str, str] | None:
+    async def get_session_ai_config(self, session_id: str) -> AiConfig | None:
         self._session(session_id)
-        bridge = self.ai.bridges.get(session_id)
-        return bridge.config if bridge else None
+        return self._live_config(session_id)
 
     @command
     async def send_ai_prompt(self, session_id: str, prompt: str,
@@ -66,11 +62,13 @@ class AiCommands(CoreBase):
         return len(self._bridge(session_id).history)
 
     @command
-    async def get_pending_approvals(self, session_id: str) -> list[dict[str, Any]]:
+    async def get_pending_approvals(self, session_id: str) -> list[PendingApprovalInfo]:
         bridge = self._bridge(session_id)
         # Where the call would run: relative paths and commands are the tab's directory.
         cwd = str(bridge.working_directory)
-        return [{**p.to_dict(), "working_directory": cwd} for p in bridge.approvals.pending()]
+        return [PendingApprovalInfo(p.request_id, p.tool_name, p.args, p.risk, tuple(p.reasons),
+                                    p.created_at, cwd)
+                for p in bridge.approvals.pending()]
 
     @command
     async def respond_to_tool_approval(self, session_id: str, request_id: str, decision: str,
@@ -83,11 +81,9 @@ class AiCommands(CoreBase):
         return True
 
     @command
-    async def get_session_usage(self, session_id: str) -> dict[str, Any]:
+    async def get_session_usage(self, session_id: str) -> Usage:
         """Tokens, requests and cost over the tab's whole life (compaction included,
         across restarts); ``cost_usd`` is null when no price is known."""
-        if not isinstance(session_id, str):
-            raise InvalidParams("session_id must be a string.")
         bridge = self.ai.bridges.get(session_id) if session_id in self.sessions else None
         if bridge is not None:
             return bridge.usage.summary()
@@ -120,10 +116,10 @@ class AiCommands(CoreBase):
         return build_conversation(messages, audit)
 
     @command
-    async def get_context_usage(self, session_id: str) -> dict[str, Any]:
-        return self._bridge(session_id).context.to_dict()
+    async def get_context_usage(self, session_id: str) -> ContextUsage:
+        return ContextUsage(**self._bridge(session_id).context.to_dict())
 
     @command
-    async def compact_context(self, session_id: str) -> dict[str, Any]:
+    async def compact_context(self, session_id: str) -> CompactResult:
         """Summarize the older part of the conversation now (the archive keeps it all)."""
-        return await self._bridge(session_id).compact()
+        return CompactResult(**await self._bridge(session_id).compact())

@@ -12,32 +12,25 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InvalidParams, SessionNotFound, TabwiseError
+from ..api import AiConfig, SessionInfo
+from ..errors import SessionNotFound, TabwiseError
 from ..events import PtyExited, SessionWarning
+from ..mcp import unpack_allowed
 from ..pty import PtyProcess
+from ..sessions import Session
 
 if TYPE_CHECKING:
     from ..agent import AgentBridge, AiState
-    from ..archive import Archive
+    from ..archive import Archive, SessionRow
     from ..events import EventBus
     from ..mcp import McpManager
     from ..providers import ProviderRegistry
     from ..pty import ShellIntegration
-    from ..sessions import Session
     from ..settings import Paths, Settings
     from ._follow import DirectoryFollower
     from ._snapshots import ScreenKeeper
 
 __all__ = ["CoreBase"]
-
-
-def _config(value: Any) -> dict[str, str]:
-    # In-process callers (the TUI) skip the edge's validation, so the shape is checked
-    # here too; over JSON-RPC it was already validated by commands._registry.
-    if (not isinstance(value, dict) or not isinstance(value.get("provider"), str)
-            or not isinstance(value.get("model"), str)):
-        raise InvalidParams('ai_config must be {"provider": str, "model": str}.')
-    return {"provider": value["provider"], "model": value["model"]}
 
 
 class CoreBase:
@@ -76,12 +69,32 @@ class CoreBase:
             return bridge.state
         return "not_configured" if s.ai_error else "not_initialized"
 
-    def _info(self, s: Session) -> dict[str, Any]:
-        bridge = self.ai.bridges.get(s.session_id)
-        info = s.info(self._ai_status(s), bridge.config if bridge else None)
-        info["instructions"] = bridge.rules.files() if bridge else []
-        info["mcp_servers"] = list(self.mcp.selection(s.session_id))
-        return info
+    def _live_config(self, session_id: str) -> AiConfig | None:
+        """The model the tab's agent runs, if it has one."""
+        bridge = self.ai.bridges.get(session_id)
+        return bridge.config if bridge is not None else None
+
+    def _info(self, s: Session | SessionRow) -> SessionInfo:
+        """The one place a :class:`SessionInfo` is made: of a live tab (its
+        :class:`Session`) or of an archived one (its row)."""
+        if isinstance(s, Session):
+            bridge = self.ai.bridges.get(s.session_id)
+            return SessionInfo(
+                session_id=s.session_id, name=s.name,
+                working_directory=str(s.working_directory), created_at=s.created_at,
+                updated_at=s.updated_at, position=s.position,
+                ai_config=self._live_config(s.session_id) or s.ai_config,
+                ai_status=self._ai_status(s), live=True, closed=False,
+                forked_from=s.forked_from, mcp_servers=tuple(self.mcp.selection(s.session_id)),
+                ai_error=s.ai_error, terminal=s.pty is not None,
+                instructions=tuple(bridge.rules.files()) if bridge else ())
+        return SessionInfo(
+            session_id=s.session_id, name=s.name, working_directory=s.working_directory,
+            created_at=s.created_at, updated_at=s.updated_at, position=s.position,
+            ai_config=AiConfig(s.provider, s.model) if s.provider and s.model else None,
+            ai_status="archived", live=False, closed=s.closed_at is not None,
+            forked_from=None, mcp_servers=tuple(unpack_allowed(s.always_allow)[1] or ()),
+            message_count=s.message_count, first_prompt=s.first_prompt)
 
     def _start_pty(self, s: Session, rows: int = 24, cols: int = 80,
                    preamble: bytes = b"") -> None:
@@ -115,6 +128,6 @@ class CoreBase:
             s.ai_error = str(exc)
             self.bus.publish(s.session_id, SessionWarning(str(exc)))
 
-    def get_default_ai_config_sync(self) -> dict[str, str]:
+    def get_default_ai_config_sync(self) -> AiConfig:
         """The default provider/model of new tabs (for front ends; not a command)."""
-        return {"provider": self.settings.default_provider, "model": self.settings.default_model}
+        return AiConfig(self.settings.default_provider, self.settings.default_model)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+
+from ..api import AiConfig, Usage
 
 __all__ = ["CompareEntry", "comparison_markdown"]
 
@@ -13,18 +14,18 @@ __all__ = ["CompareEntry", "comparison_markdown"]
 class CompareEntry:
     """One model's part of a comparison."""
 
-    ai_config: dict[str, str]
+    ai_config: AiConfig
     response: str | None
     error: str | None
-    usage: dict[str, Any] | None  # a get_session_usage result
+    usage: Usage | None  # a get_session_usage result
     duration_ms: float | None
 
 
 def _usage_line(e: CompareEntry) -> str:
-    u = e.usage or {}
-    parts = [f"{int(u.get('input_tokens', 0))} input + {int(u.get('output_tokens', 0))} "
-             f"output tokens", f"{int(u.get('requests', 0))} request(s)"]
-    cost = u.get("cost_usd")
+    u = e.usage
+    parts = [f"{u.input_tokens if u else 0} input + {u.output_tokens if u else 0} "
+             f"output tokens", f"{u.requests if u else 0} request(s)"]
+    cost = u.cost_usd if u else None
     parts.append("cost unknown" if cost is None else f"${cost:.4f}")
     if e.duration_ms is not None:
         parts.append(f"{e.duration_ms / 1000:.1f} s")
@@ -37,7 +38,7 @@ def comparison_markdown(prompt: str, entries: Sequence[CompareEntry], *,
     out = [f"# {title}", "", "## Prompt", ""]
     out += [f"> {line}" if line else ">" for line in prompt.splitlines()] or [">"]
     for e in entries:
-        out += ["", f"## {e.ai_config['provider']} · {e.ai_config['model']}", "",
+        out += ["", f"## {e.ai_config.provider} · {e.ai_config.model}", "",
                 f"*{_usage_line(e)}*", ""]
         if e.error:
             out.append(f"**Failed:** {e.error}")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 from pydantic_ai.messages import (
     CompactionPart,
@@ -20,6 +19,9 @@ from pydantic_ai.messages import (
     UserPromptPart,
 )
 
+from ..api import SessionInfo
+from ..api import to_json as json_value
+
 __all__ = ["to_json", "to_markdown"]
 
 
@@ -29,14 +31,14 @@ def _when(ts: float | None) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def to_markdown(meta: dict[str, Any], messages: Sequence[ModelMessage]) -> str:
-    cfg = meta.get("ai_config") or {}
-    lines = [f"# {meta.get('name') or meta['session_id']}", ""]
-    lines.append(f"- session: `{meta['session_id']}`")
+def to_markdown(meta: SessionInfo, messages: Sequence[ModelMessage]) -> str:
+    cfg = meta.ai_config
+    lines = [f"# {meta.name or meta.session_id}", ""]
+    lines.append(f"- session: `{meta.session_id}`")
     if cfg:
-        lines.append(f"- model: {cfg.get('provider')} · {cfg.get('model')}")
-    lines.append(f"- directory: `{meta.get('working_directory')}`")
-    lines.append(f"- created: {_when(meta.get('created_at'))}")
+        lines.append(f"- model: {cfg.provider} · {cfg.model}")
+    lines.append(f"- directory: `{meta.working_directory}`")
+    lines.append(f"- created: {_when(meta.created_at)}")
     lines.append("")
     for msg in messages:
         if isinstance(msg, ModelRequest):
@@ -70,9 +72,9 @@ def to_markdown(meta: dict[str, Any], messages: Sequence[ModelMessage]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def to_json(meta: dict[str, Any], messages: Sequence[ModelMessage]) -> str:
+def to_json(meta: SessionInfo, messages: Sequence[ModelMessage]) -> str:
     payload = {
-        "session": meta,
+        "session": json_value(meta),
         "messages": json.loads(ModelMessagesTypeAdapter.dump_json(list(messages))),
     }
     return json.dumps(payload, indent=2)

@@ -23,15 +23,16 @@ import time
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic_ai.messages import ModelMessage, ModelRequest, UserPromptPart
 
+from ..api import AiConfig, CompareError, CompareResult, SessionInfo
 from ..errors import InvalidParams, SessionBusy, SessionNotFound, TabwiseError
 from ..events import ContextUsageChanged
 from ..mcp import pack_allowed
 from ..sessions import Session
-from ._base import CoreBase, _config
+from ._base import CoreBase
 from ._command import command
 
 __all__ = ["MAX_COMPARE", "MIN_COMPARE", "ForkCommands", "cut_at_turn", "fork_tree",
@@ -60,25 +61,24 @@ def cut_at_turn(messages: Sequence[ModelMessage], count: int) -> int:
     return max((i for i in turn_starts(messages) if i <= count), default=0)
 
 
-def fork_tree(infos: Sequence[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
-    """``infos`` (SessionInfo dicts) as a tree: each fork right under its source, with
-    its depth; the order among siblings is kept. A fork whose source is not among
-    ``infos`` is a root."""
-    ids = {i["session_id"] for i in infos}
-    children: dict[str | None, list[dict[str, Any]]] = {}
+def fork_tree(infos: Sequence[SessionInfo]) -> list[tuple[int, SessionInfo]]:
+    """``infos`` as a tree: each fork right under its source, with its depth; the order
+    among siblings is kept. A fork whose source is not among ``infos`` is a root."""
+    ids = {i.session_id for i in infos}
+    children: dict[str | None, list[SessionInfo]] = {}
     for info in infos:
-        parent = info.get("forked_from")
+        parent = info.forked_from
         children.setdefault(parent if parent in ids else None, []).append(info)
-    out: list[tuple[int, dict[str, Any]]] = []
+    out: list[tuple[int, SessionInfo]] = []
     stack = [(0, i) for i in reversed(children.get(None, []))]
     seen: set[str] = set()
     while stack:
         depth, info = stack.pop()
-        if info["session_id"] in seen:  # a cycle cannot happen, but never loop
+        if info.session_id in seen:  # a cycle cannot happen, but never loop
             continue
-        seen.add(info["session_id"])
+        seen.add(info.session_id)
         out.append((depth, info))
-        stack += [(depth + 1, c) for c in reversed(children.get(info["session_id"], []))]
+        stack += [(depth + 1, c) for c in reversed(children.get(info.session_id, []))]
     return out
 
 
@@ -90,19 +90,17 @@ class ForkCommands(CoreBase):
                                  context: str | None = None) -> str: ...
         async def close_session(self, session_id: str) -> bool: ...
         async def init_ai_session(self, session_id: str,
-                                  config: dict[str, str]) -> dict[str, str]: ...
+                                  config: AiConfig) -> AiConfig: ...
 
     async def _fork_source(self, session_id: str) -> tuple[
-            str, Path, list[ModelMessage], dict[str, str] | None, bool]:
+            str, Path, list[ModelMessage], AiConfig | None, bool]:
         """Name, directory, conversation, model and has-a-shell of a live or archived tab."""
-        if not isinstance(session_id, str):
-            raise InvalidParams("session_id must be a string.")
         s = self.sessions.get(session_id)
         if s is not None:
             bridge = self.ai.bridges.get(session_id)
             if bridge is not None:
-                return (s.name, s.working_directory, list(bridge.history), bridge.config,
-                        s.pty is not None)
+                return (s.name, s.working_directory, list(bridge.history),
+                        bridge.config, s.pty is not None)
             history = await self.archive.load_context(session_id) if self.archive else []
             return s.name, s.working_directory, history, s.ai_config, s.pty is not None
         row = await self.archive.get_session(session_id) if self.archive else None
@@ -111,35 +109,31 @@ class ForkCommands(CoreBase):
         cwd = Path(row.working_directory)
         if not await asyncio.to_thread(cwd.is_dir):
             cwd = Path.home()
-        cfg = {"provider": row.provider, "model": row.model} \
-            if row.provider and row.model else None
+        cfg = AiConfig(row.provider, row.model) if row.provider and row.model else None
         return row.name, cwd, await self.archive.load_context(session_id), cfg, True
 
     @command
-    async def fork_session(self, session_id: str, ai_config: dict[str, str] | None = None,
+    async def fork_session(self, session_id: str, ai_config: AiConfig | None = None,
                            message_count: int | None = None, name: str | None = None,
-                           terminal: bool | None = None) -> dict[str, Any]:
+                           terminal: bool | None = None) -> SessionInfo:
         """A new tab with a copy of the first ``message_count`` messages (default: all;
         rounded down to a turn boundary) of ``session_id``'s conversation, on
         ``ai_config`` (default: the source's model); same working directory, its own
         shell (``terminal``: default as the source), approvals, budget and usage.
         Durable before it returns. ``SessionInfo.forked_from`` names the source."""
-        if message_count is not None and (isinstance(message_count, bool)
-                                          or not isinstance(message_count, int)
-                                          or message_count < 0):
+        if message_count is not None and message_count < 0:
             raise InvalidParams("message_count must be a non-negative integer.")
-        if name is not None and (not isinstance(name, str) or not name.strip()):
+        if name is not None and not name.strip():
             raise InvalidParams("name must be a non-empty string.")
         src_name, cwd, messages, src_cfg, has_shell = await self._fork_source(session_id)
-        cfg = _config(ai_config) if ai_config is not None else (
-            src_cfg or self.get_default_ai_config_sync())
+        cfg = ai_config or src_cfg or self.get_default_ai_config_sync()
         # Build first: a bad config fails before anything is created.
-        self.providers.build(cfg["provider"], cfg["model"])
+        self.providers.build(cfg.provider, cfg.model)
         count = len(messages) if message_count is None else cut_at_turn(messages, message_count)
         kept = messages[:count]
         now = time.time()
         fid = uuid.uuid4().hex
-        s = Session(fid, name.strip() if name else f"{src_name} · {cfg['model']}", cwd, now,
+        s = Session(fid, name.strip() if name else f"{src_name} · {cfg.model}", cwd, now,
                     now, self._next_position, cfg, forked_from=session_id)
         self._next_position += 1
         self.sessions[fid] = s
@@ -151,7 +145,7 @@ class ForkCommands(CoreBase):
                     raise TabwiseError(f"Could not start the shell: {exc}.") from exc
             # The messages are shared with the source, not copied: nothing mutates a
             # message once it is in a history (turns append, compaction replaces).
-            self.ai.init(fid, cfg["provider"], cfg["model"], working_directory=cwd,
+            self.ai.init(fid, cfg.provider, cfg.model, working_directory=cwd,
                          history=kept)
             # The fork uses the source's MCP servers (its own calls and approvals).
             servers = self.mcp.set_tab(
@@ -162,8 +156,8 @@ class ForkCommands(CoreBase):
                 from ..archive._codec import first_prompt
 
                 await self.archive.fork_session(ForkSession(
-                    session_id, fid, s.name, str(cwd), now, s.position, cfg["provider"],
-                    cfg["model"], count, first_prompt(kept)))
+                    session_id, fid, s.name, str(cwd), now, s.position, cfg.provider,
+                    cfg.model, count, first_prompt(kept)))
                 self.archive.update_session(fid, always_allow=pack_allowed((), servers))
         except BaseException:
             await self._undo_fork(s)
@@ -179,59 +173,56 @@ class ForkCommands(CoreBase):
 
     @command
     async def compare_prompt(self, session_id: str, prompt: str,
-                             ai_configs: list[dict[str, str]],
-                             message_count: int | None = None) -> list[dict[str, Any]]:
+                             ai_configs: list[AiConfig],
+                             message_count: int | None = None) -> list[CompareResult]:
         """Fork ``session_id`` once per config (2–6) and send ``prompt`` to every fork at
         once. Each fork streams, asks for approvals and fails on its own; the result
         per fork is ``{session_id, ai_config, response, error}`` (``error``: null or
         ``{code, message}``), in the order of ``ai_configs``."""
-        if not isinstance(prompt, str) or not prompt.strip():
+        if not prompt.strip():
             raise InvalidParams("prompt must be a non-empty string.")
         forks = await self.prepare_compare(session_id, ai_configs, message_count)
-        return await self.run_compare([f["session_id"] for f in forks], prompt)
+        return await self.run_compare([f.session_id for f in forks], prompt)
 
-    async def prepare_compare(self, session_id: str, ai_configs: list[dict[str, str]],
-                              message_count: int | None = None) -> list[dict[str, Any]]:
+    async def prepare_compare(self, session_id: str, ai_configs: Sequence[AiConfig],
+                              message_count: int | None = None) -> list[SessionInfo]:
         """The forks of a comparison (the first step of :meth:`compare_prompt`, for
         front ends that show each fork's events before the answers are in)."""
-        if not isinstance(ai_configs, list) or not \
-                MIN_COMPARE <= len(ai_configs) <= MAX_COMPARE:
+        if not MIN_COMPARE <= len(ai_configs) <= MAX_COMPARE:
             raise InvalidParams(f"ai_configs must be a list of {MIN_COMPARE} to "
                                 f"{MAX_COMPARE} {{provider, model}} objects.")
-        configs = [_config(c) for c in ai_configs]
+        configs = list(ai_configs)
         for i, cfg in enumerate(configs):
             try:
-                self.providers.build(cfg["provider"], cfg["model"])
+                self.providers.build(cfg.provider, cfg.model)
             except TabwiseError as exc:  # same code; say which config it is
-                exc.message = f"ai_configs[{i}] ({cfg['provider']}/{cfg['model']}): {exc}"
+                exc.message = f"ai_configs[{i}] ({cfg.provider}/{cfg.model}): {exc}"
                 exc.args = (exc.message,)
                 raise
-        forks: list[dict[str, Any]] = []
+        forks: list[SessionInfo] = []
         try:
             for cfg in configs:
                 forks.append(await self.fork_session(session_id, cfg, message_count))
         except BaseException:
             for f in forks:
-                await self.close_session(f["session_id"])
+                await self.close_session(f.session_id)
             raise
         return forks
 
-    async def run_compare(self, fork_ids: list[str], prompt: str) -> list[dict[str, Any]]:
+    async def run_compare(self, fork_ids: list[str], prompt: str) -> list[CompareResult]:
         """Send ``prompt`` to every fork at once; one result per fork, in order."""
 
-        async def one(fid: str) -> dict[str, Any]:
-            bridge = self.ai.bridges.get(fid)
-            cfg = bridge.config if bridge else None
+        async def one(fid: str) -> CompareResult:
+            cfg = self._live_config(fid)
             try:
                 response = await self.send_ai_prompt(fid, prompt)
             except TabwiseError as exc:
-                return {"session_id": fid, "ai_config": cfg, "response": None,
-                        "error": {"code": exc.code, "message": str(exc)}}
-            return {"session_id": fid, "ai_config": cfg, "response": response, "error": None}
+                return CompareResult(fid, cfg, None, CompareError(exc.code, str(exc)))
+            return CompareResult(fid, cfg, response, None)
 
         return list(await asyncio.gather(*(one(fid) for fid in fork_ids)))
 
-    async def adopt_fork(self, session_id: str, fork_id: str) -> dict[str, Any]:
+    async def adopt_fork(self, session_id: str, fork_id: str) -> SessionInfo:
         """Continue ``session_id`` with what ``fork_id`` said since it was forked from it
         (its turns and its model), then close the fork (it stays in the archive).
 

@@ -3,9 +3,7 @@ a tab uses."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from ..errors import InvalidParams
+from ..api import McpServerInfo, SessionInfo
 from ..mcp import pack_allowed
 from ._base import CoreBase
 from ._command import command
@@ -17,12 +15,13 @@ class McpCommands(CoreBase):
     """The MCP commands, mixed into :class:`~tabwise.commands.Tabwise`."""
 
     @command
-    async def list_mcp_servers(self, session_id: str | None = None) -> list[dict[str, Any]]:
+    async def list_mcp_servers(self, session_id: str | None = None) -> list[McpServerInfo]:
         """Every configured MCP server: transport, status, error and tools (with a
         session id: as that tab uses them, with ``selected``)."""
         if session_id is not None:
             self._session(session_id)
-        return self.mcp.describe(session_id)
+        return [McpServerInfo(**{**d, "tools": tuple(d["tools"])})
+                for d in self.mcp.describe(session_id)]
 
     def connected_mcp_servers(self, session_id: str) -> list[str]:
         """The tab's MCP servers that are connected now (for a status bar; not a command)."""
@@ -30,11 +29,9 @@ class McpCommands(CoreBase):
 
     @command
     async def set_session_mcp_servers(self, session_id: str,
-                                      names: list[str]) -> dict[str, Any]:
+                                      names: list[str]) -> SessionInfo:
         """Which MCP servers this tab uses (this tab only; kept in the archive)."""
         s = self._session(session_id)
-        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-            raise InvalidParams("names must be a list of MCP server names.")
         servers = self.mcp.set_tab(session_id, names, s.working_directory)
         if self.archive is not None:
             bridge = self.ai.bridges.get(session_id)

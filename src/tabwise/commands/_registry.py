@@ -12,7 +12,11 @@ reply loses none of it).
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import inspect
+import operator
+import types
 import typing
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -32,10 +36,50 @@ MAX_PARAM_DEPTH = 32
 COMMANDS: tuple[str, ...] = commands_of(Tabwise)
 
 
-class _AiConfig(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(extra="forbid", strict=True)
-    provider: str
-    model: str
+_STRICT = pydantic.ConfigDict(extra="forbid", strict=True)
+
+# The pydantic model that validates JSON for each contract dataclass a command takes
+# (``AiConfig``): strict pydantic wants an instance of a plain dataclass, not an object.
+_EDGE_MODELS: dict[type, type[pydantic.BaseModel]] = {}
+
+
+def _edge_model(cls: type) -> type[pydantic.BaseModel]:
+    model = _EDGE_MODELS.get(cls)
+    if model is None:
+        hints = typing.get_type_hints(cls)
+        fields: dict[str, Any] = {
+            f.name: (_edge_type(hints[f.name]),
+                     ... if f.default is dataclasses.MISSING else f.default)
+            for f in dataclasses.fields(cls)}
+        model = pydantic.create_model(cls.__name__, __config__=_STRICT, **fields)
+        _EDGE_MODELS[cls] = model
+    return model
+
+
+def _edge_type(ann: Any) -> Any:
+    """``ann`` with every contract dataclass in it replaced by its pydantic model."""
+    if isinstance(ann, type) and dataclasses.is_dataclass(ann):
+        return _edge_model(ann)
+    args = typing.get_args(ann)
+    if not args:
+        return ann
+    new = tuple(_edge_type(a) for a in args)
+    if new == args:
+        return ann
+    origin = typing.get_origin(ann)
+    if origin is types.UnionType or origin is typing.Union:
+        return functools.reduce(operator.or_, new)
+    return types.GenericAlias(origin, new)  # list[...], dict[...], tuple[...]
+
+
+def _from_edge(value: Any) -> Any:
+    """A validated value with every edge model turned back into its dataclass."""
+    if isinstance(value, pydantic.BaseModel):
+        cls = next(c for c, m in _EDGE_MODELS.items() if isinstance(value, m))
+        return cls(**{k: _from_edge(getattr(value, k)) for k in type(value).model_fields})
+    if isinstance(value, list):
+        return [_from_edge(v) for v in value]
+    return value
 
 
 def _build_model(name: str) -> type[pydantic.BaseModel]:
@@ -45,13 +89,10 @@ def _build_model(name: str) -> type[pydantic.BaseModel]:
     for pname, param in inspect.signature(fn).parameters.items():
         if pname == "self":
             continue
-        ann = hints.get(pname, Any)
-        if pname in ("ai_config", "config"):
-            ann = _AiConfig | None if param.default is None else _AiConfig
+        ann = _edge_type(hints.get(pname, Any))
         default = ... if param.default is inspect.Parameter.empty else param.default
         fields[pname] = (ann, default)
-    config = pydantic.ConfigDict(extra="forbid", strict=True)
-    return pydantic.create_model(f"{name}_params", __config__=config, **fields)
+    return pydantic.create_model(f"{name}_params", __config__=_STRICT, **fields)
 
 
 _MODELS: dict[str, type[pydantic.BaseModel]] = {n: _build_model(n) for n in COMMANDS}
@@ -128,9 +169,7 @@ async def call_command(core: Tabwise, name: str, params: dict[str, Any] | None) 
         validated = model.model_validate(checked)
     except pydantic.ValidationError as exc:
         raise InvalidParams(f"Invalid params for {name}: {_explain(exc)}.") from exc
-    kwargs = {k: getattr(validated, k) for k in type(validated).model_fields}
-    kwargs = {k: v.model_dump() if isinstance(v, pydantic.BaseModel) else v
-              for k, v in kwargs.items()}
+    kwargs = {k: _from_edge(getattr(validated, k)) for k in type(validated).model_fields}
     fn: Callable[..., Awaitable[Any]] = getattr(core, name)
     result = await fn(**kwargs)
     if core.archive is not None:

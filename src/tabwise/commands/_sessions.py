@@ -8,22 +8,24 @@ import logging
 import os
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..agent import usage_summary
+from ..api import AiConfig, SessionInfo, Usage
 from ..errors import InvalidParams, SessionNotFound, TabwiseError
 from ..events import SessionClosed, SessionWarning
 from ..mcp import pack_allowed, unpack_allowed
 from ..pty import restored_preamble
 from ..sessions import Session
-from ._base import CoreBase, _config
+from ._base import CoreBase
 from ._command import command
 from ._export import to_json, to_markdown
 from ._follow import default_name
 
 if TYPE_CHECKING:
-    from ..archive import SessionRow
+    from ..agent import ModelUsage
 
 __all__ = ["MCP_READY_SECONDS", "SessionCommands"]
 
@@ -51,14 +53,14 @@ class SessionCommands(CoreBase):
     @command
     async def create_session(self, working_directory: str | None = None,
                              name: str | None = None,
-                             ai_config: dict[str, str] | None = None,
-                             terminal: bool = True) -> dict[str, Any]:
+                             ai_config: AiConfig | None = None,
+                             terminal: bool = True) -> SessionInfo:
         """Create a tab: a shell (unless ``terminal`` is false) and its agent."""
         cwd = await asyncio.to_thread(_resolve_dir, working_directory or os.getcwd())
         if ai_config is not None:
-            cfg = _config(ai_config)
+            cfg = ai_config
             # Build first: an explicit bad config fails before anything is created.
-            self.providers.build(cfg["provider"], cfg["model"])
+            self.providers.build(cfg.provider, cfg.model)
         else:
             cfg = self.get_default_ai_config_sync()
         now = time.time()
@@ -72,7 +74,7 @@ class SessionCommands(CoreBase):
             except OSError as exc:
                 del self.sessions[sid]
                 raise TabwiseError(f"Could not start the shell: {exc}.") from exc
-        self._init_ai(s, cfg["provider"], cfg["model"], strict=ai_config is not None)
+        self._init_ai(s, cfg.provider, cfg.model, strict=ai_config is not None)
         # In the background: a tab never waits for its MCP servers to start.
         servers = self.mcp.set_tab(sid, self.mcp.default_selection(), cwd)
         if self.archive is not None:
@@ -81,7 +83,7 @@ class SessionCommands(CoreBase):
             self.archive.create_session(SessionRow(
                 session_id=sid, name=s.name, working_directory=str(cwd), created_at=now,
                 updated_at=now, closed_at=None, position=s.position,
-                provider=cfg["provider"], model=cfg["model"],
+                provider=cfg.provider, model=cfg.model,
                 always_allow=pack_allowed((), servers)))
         return self._info(s)
 
@@ -104,39 +106,33 @@ class SessionCommands(CoreBase):
 
     @command
     async def list_sessions(self, include_closed: bool = False,
-                            limit: int | None = None) -> list[dict[str, Any]]:
+                            limit: int | None = None) -> list[SessionInfo]:
         """Live tabs plus archived ones waiting to be restored (and closed ones if asked)."""
         if limit is not None and limit < 0:
             raise InvalidParams("limit must be a non-negative integer.")
         live = sorted(self.sessions.values(), key=lambda s: s.position)
         out = [self._info(s) for s in live]
-        usage = {}
+        usage: dict[str, list[ModelUsage]] = {}
+        forks: dict[str, str] | None = None
         if self.archive is not None:
             rows = await self.archive.list_sessions(include_closed=include_closed, limit=None)
-            out += [self._row_info(r) for r in rows if r.session_id not in self.sessions]
+            out += [self._info(r) for r in rows if r.session_id not in self.sessions]
             usage = await self.archive.load_usage_all()
             forks = await self.archive.load_forks()
-            for info in out:
-                info["forked_from"] = forks.get(info["session_id"])
-        for info in out:  # tokens and cost so far, for the sessions browser and CLI
-            bridge = self.ai.bridges.get(info["session_id"]) if info["live"] else None
-            info["usage"] = (bridge.usage.summary() if bridge is not None
-                             else usage_summary(usage.get(info["session_id"], [])))
+        # Tokens and cost so far, for the sessions browser and CLI.
+        out = [replace(info, usage=self._usage_of(info, usage),
+                       forked_from=info.forked_from if forks is None
+                       else forks.get(info.session_id))
+               for info in out]
         return out[:limit] if limit is not None else out
 
-    def _row_info(self, r: SessionRow) -> dict[str, Any]:
-        cfg = {"provider": r.provider, "model": r.model} if r.provider and r.model else None
-        return {
-            "session_id": r.session_id, "name": r.name,
-            "working_directory": r.working_directory, "created_at": r.created_at,
-            "updated_at": r.updated_at, "position": r.position, "ai_config": cfg,
-            "ai_status": "archived", "live": False, "closed": r.closed_at is not None,
-            "message_count": r.message_count, "first_prompt": r.first_prompt,
-            "mcp_servers": list(unpack_allowed(r.always_allow)[1] or ()),
-        }
+    def _usage_of(self, info: SessionInfo, archived: dict[str, list[ModelUsage]]) -> Usage:
+        bridge = self.ai.bridges.get(info.session_id) if info.live else None
+        return (bridge.usage.summary() if bridge is not None
+                else usage_summary(archived.get(info.session_id, [])))
 
     @command
-    async def restore_session(self, session_id: str, terminal: bool = True) -> dict[str, Any]:
+    async def restore_session(self, session_id: str, terminal: bool = True) -> SessionInfo:
         """Reopen an archived session as a live tab with its own provider/model and history."""
         if session_id in self.sessions:
             return self._info(self.sessions[session_id])
@@ -155,8 +151,7 @@ class SessionCommands(CoreBase):
         # more than a million events a second).
         self.bus.set_seq(session_id, time.time_ns() // 1000)
         s = Session(session_id, row.name, cwd, row.created_at, row.updated_at, row.position,
-                    {"provider": row.provider, "model": row.model}
-                    if row.provider and row.model else None)
+                    AiConfig(row.provider, row.model) if row.provider and row.model else None)
         s.forked_from = await self.archive.load_forked_from(session_id)
         self.sessions[session_id] = s
         self._next_position = max(self._next_position, row.position + 1)
@@ -182,11 +177,11 @@ class SessionCommands(CoreBase):
                          history=history)
         except TabwiseError as exc:
             d = self.get_default_ai_config_sync()
-            self._init_ai(s, d["provider"], d["model"], strict=False, history=history)
+            self._init_ai(s, d.provider, d.model, strict=False, history=history)
             if s.ai_error is None:
                 self.bus.publish(session_id, SessionWarning(
                     f"Saved model {saved} is not available ({exc}); using "
-                    f"{d['provider']}/{d['model']} for now. The saved model is kept."))
+                    f"{d.provider}/{d.model} for now. The saved model is kept."))
         allowed, servers = unpack_allowed(row.always_allow)
         self.mcp.set_tab(session_id, self.mcp.default_selection() if servers is None else servers,
                          cwd, strict=False)
@@ -221,7 +216,7 @@ class SessionCommands(CoreBase):
         return sid if sid in self.sessions else None
 
     @command
-    async def rename_session(self, session_id: str, name: str) -> dict[str, Any]:
+    async def rename_session(self, session_id: str, name: str) -> SessionInfo:
         if not name.strip():
             raise InvalidParams("name must be a non-empty string.")
         s = self._session(session_id)
@@ -231,7 +226,7 @@ class SessionCommands(CoreBase):
         return self._info(s)
 
     @command
-    async def reorder_sessions(self, session_ids: list[str]) -> list[dict[str, Any]]:
+    async def reorder_sessions(self, session_ids: list[str]) -> list[SessionInfo]:
         """Set the tab order of live sessions (the order of ``session_ids``)."""
         for pos, sid in enumerate(session_ids):
             s = self._session(sid)
@@ -256,15 +251,13 @@ class SessionCommands(CoreBase):
     async def export_session(self, session_id: str, format: str = "markdown") -> str:
         if format not in ("markdown", "json"):
             raise InvalidParams('format must be "markdown" or "json".')
-        meta: dict[str, Any]
+        meta: SessionInfo
         if self.archive is not None:
             await self.archive.flush()
             row = await self.archive.get_session(session_id)
             if row is None:
                 raise SessionNotFound(session_id)
-            meta = self._row_info(row)
-            if session_id in self.sessions:
-                meta = self._info(self.sessions[session_id])
+            meta = self._info(self.sessions.get(session_id) or row)
             messages = await self.archive.load_transcript(session_id)
         else:
             s = self._session(session_id)

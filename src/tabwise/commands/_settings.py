@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..api import AppInfo
+from ..api import AiConfig, AppInfo, ProviderInfo
 from ..settings import load_settings
 from ._base import CoreBase
 from ._command import command
@@ -17,17 +17,18 @@ class SettingsCommands(CoreBase):
     """The settings and provider commands, mixed into :class:`~tabwise.commands.Tabwise`."""
 
     @command
-    async def get_default_ai_config(self) -> dict[str, str]:
+    async def get_default_ai_config(self) -> AiConfig:
         return self.get_default_ai_config_sync()
 
     @command
-    async def list_providers(self, refresh: bool = False) -> list[dict[str, Any]]:
+    async def list_providers(self, refresh: bool = False) -> list[ProviderInfo]:
         """Every provider: configured or not (and why), and its models. Local servers'
         models are discovered in the background; ``refresh`` waits for a fresh look
         (a few seconds at most when a server does not answer)."""
         if refresh:
             await self.providers.discover()
-        return [p.to_dict() for p in self.providers.statuses()]
+        return [ProviderInfo(p.name, p.kind, p.configured, p.reason, tuple(p.models))
+                for p in self.providers.statuses()]
 
     @command
     async def get_app_info(self) -> AppInfo:
@@ -51,6 +52,7 @@ class SettingsCommands(CoreBase):
 
     @command
     async def get_settings(self) -> dict[str, Any]:
+        """settings.toml as it is in force (a JSON object of its tables), secrets redacted."""
         return self.settings.redacted()
 
     @command

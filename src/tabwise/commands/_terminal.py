@@ -3,8 +3,7 @@ shell, follow its output, and start a new one."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from ..api import PtyReadResult, SessionInfo
 from ..errors import InvalidParams, TabwiseError
 from ..pty import PtyProcess, PtyStream
 from ._base import CoreBase
@@ -36,7 +35,7 @@ class TerminalCommands(CoreBase):
         return True
 
     @command
-    async def restart_terminal(self, session_id: str) -> dict[str, Any]:
+    async def restart_terminal(self, session_id: str) -> SessionInfo:
         """Start a new shell for a tab whose shell exited (or replace a running one)."""
         s = self._session(session_id)
         old = s.pty
@@ -53,7 +52,7 @@ class TerminalCommands(CoreBase):
 
     @command
     async def pty_read(self, session_id: str, offset: int = 0,
-                       max_bytes: int = 65536) -> dict[str, Any]:
+                       max_bytes: int = 65536) -> PtyReadResult:
         """Recent terminal output from byte ``offset`` on (the last 256 KB are kept)."""
         if offset < 0 or not 0 < max_bytes <= 1 << 20:
             raise InvalidParams("offset must be >= 0 and max_bytes in 1..1048576.")
@@ -61,9 +60,8 @@ class TerminalCommands(CoreBase):
         if s.pty is None:
             raise InvalidParams(f"Session {session_id!r} has no terminal.")
         got = s.pty.output.read(offset, max_bytes)
-        return {"data": got.data.decode("utf-8", "replace"), "offset": got.offset,
-                "next_offset": got.next_offset, "dropped": got.dropped,
-                "exited": s.pty.exited.is_set(), "exit_code": s.pty.exit_code}
+        return PtyReadResult(got.data.decode("utf-8", "replace"), got.offset, got.next_offset,
+                             got.dropped, s.pty.exited.is_set(), s.pty.exit_code)
 
     def subscribe_pty(self, session_id: str) -> PtyStream:
         """The tab's terminal output from now on, as chunks with their byte offsets.

@@ -14,8 +14,10 @@ but not the turns it started (those belong to their sessions).
 What is decided here, at the edge: a frame that is not JSON (or nests too deeply to
 parse) is a parse error; a message that is not a request is an invalid request; a
 method that is not a command is ``method_not_found`` before anything runs; params are
-validated by the command registry. Any other exception is ``internal`` and logged with
-its traceback.
+validated by the command registry. A command's reply (a contract dataclass of
+:mod:`tabwise.api`) becomes JSON with :func:`~tabwise.api.to_json`. Any other exception
+(a bug inside a command, a reply that is not part of the contract) is ``internal`` and
+logged with its traceback.
 """
 
 from __future__ import annotations
@@ -178,7 +180,8 @@ class RpcConnection:
             reply = _error(id_, METHOD_NOT_FOUND, str(exc), exc.code)
             return None if is_notification else reply
         try:
-            result = await self._dispatch(method, msg.get("params"))
+            # Commands return the contract's dataclasses; JSON is made here, and only here.
+            result = to_json(await self._dispatch(method, msg.get("params")))
         except TabwiseError as exc:
             reply = _error(id_, _rpc_code(exc), str(exc), exc.code)
         except asyncio.CancelledError:

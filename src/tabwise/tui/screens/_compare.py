@@ -33,6 +33,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
+from ...api import AiConfig, ProviderInfo
 from ...commands._compare_md import CompareEntry, comparison_markdown
 from ...commands._fork import MAX_COMPARE
 from ...errors import ApprovalNotFound, TabwiseError
@@ -49,7 +50,7 @@ MAX_COLUMNS = min(4, MAX_COMPARE)  # side by side, more do not fit a terminal
 CompareResult = tuple[Any, ...]
 
 
-class CompareSetup(ModalScreen[tuple[list[dict[str, str]], str] | None]):
+class CompareSetup(ModalScreen[tuple[list[AiConfig], str] | None]):
     """Tick 2–4 models (Space), type the prompt, Enter starts; Esc closes."""
 
     DEFAULT_CSS = """
@@ -65,12 +66,11 @@ class CompareSetup(ModalScreen[tuple[list[dict[str, str]], str] | None]):
 
     BINDINGS = [Binding("escape", "close", "Close")]
 
-    def __init__(self, providers: list[dict[str, Any]], current: dict[str, str] | None,
+    def __init__(self, providers: list[ProviderInfo], current: AiConfig | None,
                  tab_name: str) -> None:
         super().__init__()
-        self.choices = [(p["name"], m) for p in providers if p.get("configured")
-                        for m in p.get("models") or []]
-        self.current = (current["provider"], current["model"]) if current else None
+        self.choices = [(p.name, m) for p in providers if p.configured for m in p.models]
+        self.current = (current.provider, current.model) if current else None
         self.tab_name = tab_name
 
     def compose(self) -> ComposeResult:
@@ -98,7 +98,7 @@ class CompareSetup(ModalScreen[tuple[list[dict[str, str]], str] | None]):
         if not prompt:
             self.notify("Type the prompt to send to every model.", severity="warning")
             return
-        self.dismiss(([{"provider": p, "model": m} for p, m in picked], prompt))
+        self.dismiss(([AiConfig(p, m) for p, m in picked], prompt))
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -133,7 +133,7 @@ class CompareScreen(Screen[CompareResult]):
     """
 
     def __init__(self, core: Tabwise, taps: dict[str, Callable[[Event], None]],
-                 source_id: str, configs: list[dict[str, str]], prompt: str,
+                 source_id: str, configs: list[AiConfig], prompt: str,
                  working_directory: str) -> None:
         super().__init__()
         self.core = core
@@ -168,9 +168,9 @@ class CompareScreen(Screen[CompareResult]):
             return
         row = self.query_one("#compare-columns", Horizontal)
         for i, f in enumerate(forks, 1):
-            col = CompareColumn(i, f["session_id"], f["ai_config"])
+            col = CompareColumn(i, f.session_id, f.ai_config or AiConfig("", ""))
             self.columns.append(col)
-            self.taps[f["session_id"]] = self._tap(col)
+            self.taps[f.session_id] = self._tap(col)
         await row.mount_all(self.columns)
         await self.core.run_compare(self.fork_ids, self.prompt)
         self.done = True

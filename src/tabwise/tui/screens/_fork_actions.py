@@ -11,7 +11,7 @@ import contextlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ...api import Message, UserPrompt
+from ...api import AiConfig, Message, UserPrompt
 from ...errors import TabwiseError
 from ..widgets import Notice, SessionView
 from ._compare import CompareResult, CompareScreen, CompareSetup
@@ -57,7 +57,7 @@ class ForkController:
                               prefill: str = "") -> None:
         sid = view.session_id
         cfg = view.ai_config if view.has_agent else None
-        current = (cfg["provider"], cfg["model"]) if cfg else None
+        current = (cfg.provider, cfg.model) if cfg else None
 
         def picked(choice: ModelChoice | None) -> None:
             if choice is not None:
@@ -120,7 +120,7 @@ class ForkController:
                         prefill: str) -> None:
         try:
             info = await self.core.fork_session(
-                sid, {"provider": choice[0], "model": choice[1]}, message_count)
+                sid, AiConfig(*choice), message_count)
         except TabwiseError as exc:
             self.tabs.error(exc, "Not forked")
             return
@@ -138,7 +138,7 @@ class ForkController:
             return
         sid = view.session_id
 
-        def chosen(setup: tuple[list[dict[str, str]], str] | None) -> None:
+        def chosen(setup: tuple[list[AiConfig], str] | None) -> None:
             if setup is None:
                 return
             configs, prompt = setup
@@ -194,7 +194,8 @@ class ForkController:
             return False
         if view is None:
             return True
-        view.model_changed(info["ai_config"])
+        if info.ai_config is not None:
+            view.model_changed(info.ai_config)
         with contextlib.suppress(TabwiseError):
             after = await self.core.get_conversation(sid)
             view.panel.timeline.load_history(after[len(before):])

@@ -6,7 +6,7 @@ import contextlib
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher
 
-from ...api import AppInfo
+from ...api import AppInfo, ProviderInfo, SessionInfo
 from ...errors import SessionNotFound, TabwiseError
 from ...events import Cancelled, CompactionCompleted, Completed, Delta, Error, Event
 from ..terminal import KeyRouting
@@ -127,7 +127,7 @@ class MainScreen(Screen[None]):
         """Show the tabs the core has open: those it restored at start (DESIGN §8), in
         their order, the last active one shown; or one new tab."""
         core = self.core
-        live = [i for i in await core.list_sessions() if i["live"]]
+        live = [i for i in await core.list_sessions() if i.live]
         if not live:
             try:
                 live = [await self.tabs.create_tab(self.working_directory)]
@@ -139,7 +139,7 @@ class MainScreen(Screen[None]):
             await self.add_view(info, providers=providers, activate=False)
         # The tab that was active when the app last quit, else the first.
         active = await core.get_active_session()
-        await self.activate(active if active in self.views else live[0]["session_id"])
+        await self.activate(active if active in self.views else live[0].session_id)
         self._show_settings_errors()
         self.ready = True
 
@@ -159,9 +159,9 @@ class MainScreen(Screen[None]):
                     "agent panel).", title="Invalid settings", severity="error",
                     timeout=10, markup=False)
 
-    async def add_view(self, info: dict[str, Any], *, providers: list[dict[str, Any]],
+    async def add_view(self, info: SessionInfo, *, providers: list[ProviderInfo],
                        activate: bool = True) -> SessionView:
-        sid = info["session_id"]
+        sid = info.session_id
         core = self.core
         has_agent = await core.is_ai_session_initialized(sid)
         view = SessionView(
@@ -180,16 +180,15 @@ class MainScreen(Screen[None]):
             view.spend = await core.get_session_usage(sid)
             # A restored tab still waiting for an answer shows its question again.
             for p in await core.get_pending_approvals(sid):
-                view.panel.timeline.approval_request(p["request_id"], p["tool_name"],
-                                                     p["args"], p["risk"],
-                                                     p.get("working_directory"))
+                view.panel.timeline.approval_request(p.request_id, p.tool_name, p.args,
+                                                     p.risk, p.working_directory)
         if activate:
             await self.activate(sid)
         else:
             self.refresh_chrome()
         return view
 
-    def _greet(self, view: SessionView, providers: list[dict[str, Any]]) -> None:
+    def _greet(self, view: SessionView, providers: list[ProviderInfo]) -> None:
         """First words of a tab: which model answers, or plainly what to set up."""
         timeline = view.panel.timeline
         if view.has_agent:
@@ -197,7 +196,7 @@ class MainScreen(Screen[None]):
                 timeline.add_notice(f"{view.model_label} is ready. Enter sends · @term "
                                     "sends the terminal screen too · F2 switches model.")
             return
-        configured = [p["name"] for p in providers if p.get("configured")]
+        configured = [p.name for p in providers if p.configured]
         lines = [f"No AI model for this tab: {view.ai_error or 'none configured.'}"]
         if configured:
             lines.append(f"Configured providers: {', '.join(configured)}. "
@@ -373,10 +372,10 @@ class MainScreen(Screen[None]):
         if view is None:
             return
         status.model = view.model_label
-        usage = view.usage or {}
-        status.utilization = usage.get("utilization") if view.has_agent else None
+        usage = view.usage
+        status.utilization = usage.utilization if usage and view.has_agent else None
         status.spend = format_spend(view.spend) if view.has_agent else ""
-        status.tooltip = (f"context: {usage.get('used_tokens')} of {usage.get('max_tokens')} "
+        status.tooltip = (f"context: {usage.used_tokens} of {usage.max_tokens} "
                           "tokens") if usage and view.has_agent else None
         status.working_directory = _short_path(view.working_directory)
         status.rules = " + ".join(os.path.basename(f) for f in view.rules)

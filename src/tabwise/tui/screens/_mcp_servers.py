@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,19 +11,21 @@ from textual.screen import ModalScreen
 from textual.widgets import SelectionList, Static
 from textual.widgets.selection_list import Selection
 
+from ...api import McpServerInfo
+
 __all__ = ["McpServersScreen", "describe_server"]
 
 _STATUS = {"connected": "connected", "starting": "starting…", "failed": "failed",
            "off": "off in this tab"}
 
 
-def describe_server(row: dict[str, Any]) -> Content:
+def describe_server(row: McpServerInfo) -> Content:
     """One line per server: name, transport, status and how many tools it offers."""
-    status = _STATUS.get(row["status"], row["status"])
-    tools = f" · {len(row['tools'])} tools" if row["tools"] else ""
-    default = "" if row["enabled"] else " · off for new tabs"
-    return (Content(row["name"]).stylize("bold")
-            + Content(f"  [{row['transport']}]  {status}{tools}{default}"))
+    status = _STATUS.get(row.status, row.status)
+    tools = f" · {len(row.tools)} tools" if row.tools else ""
+    default = "" if row.enabled else " · off for new tabs"
+    return (Content(row.name).stylize("bold")
+            + Content(f"  [{row.transport}]  {status}{tools}{default}"))
 
 
 class McpServersScreen(ModalScreen[list[str] | None]):
@@ -56,7 +56,7 @@ class McpServersScreen(ModalScreen[list[str] | None]):
     | escape | Close without changes. |
     """
 
-    def __init__(self, rows: list[dict[str, Any]], tab_name: str) -> None:
+    def __init__(self, rows: list[McpServerInfo], tab_name: str) -> None:
         super().__init__()
         self.rows = rows
         self.tab_name = tab_name
@@ -74,27 +74,27 @@ class McpServersScreen(ModalScreen[list[str] | None]):
 
     def on_mount(self) -> None:
         sl = self.query_one(SelectionList)
-        sl.add_options([Selection(describe_server(r), r["name"], bool(r.get("selected")))
+        sl.add_options([Selection(describe_server(r), r.name, bool(r.selected))
                         for r in self.rows])
         sl.focus()
         if self.rows:
             sl.highlighted = 0
             self._show(self.rows[0])
 
-    def _show(self, row: dict[str, Any]) -> None:
+    def _show(self, row: McpServerInfo) -> None:
         lines = []
-        if row.get("error"):
-            lines.append(f"error: {row['error']}")
-        if row["tools"]:
-            lines.append("tools: " + ", ".join(row["tools"]))
-        elif row["status"] == "connected":
+        if row.error:
+            lines.append(f"error: {row.error}")
+        if row.tools:
+            lines.append("tools: " + ", ".join(row.tools))
+        elif row.status == "connected":
             lines.append("tools: none")
         self.query_one("#mcp-detail", Static).update(Content("\n".join(lines)))
 
     @on(SelectionList.SelectionHighlighted)
     def _highlighted(self, event: SelectionList.SelectionHighlighted[str]) -> None:
         name = event.selection.value
-        row = next((r for r in self.rows if r["name"] == name), None)
+        row = next((r for r in self.rows if r.name == name), None)
         if row is not None:
             self._show(row)
 

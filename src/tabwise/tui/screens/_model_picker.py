@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -14,6 +13,8 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
+
+from ...api import ProviderInfo
 
 __all__ = ["ModelChoice", "ModelPicker", "parse_choice"]
 
@@ -81,14 +82,14 @@ class ModelPicker(ModalScreen[ModelChoice | None]):
     | enter | Use the highlighted model (or the typed provider/model). |
     """
 
-    def __init__(self, providers: list[dict[str, Any]], current: ModelChoice | None,
+    def __init__(self, providers: list[ProviderInfo], current: ModelChoice | None,
                  tab_name: str) -> None:
         super().__init__()
         self.providers = providers
         self.current = current
         self.tab_name = tab_name
         # Configured providers first; each provider's models in catalog order.
-        self.groups = sorted(providers, key=lambda p: not p.get("configured"))
+        self.groups = sorted(providers, key=lambda p: not p.configured)
         self.opened_at = float("inf")  # monotonic time the picker was mounted
         self._typed_into: Widget | None = None  # focus when F2 was pressed
 
@@ -127,14 +128,14 @@ class ModelPicker(ModalScreen[ModelChoice | None]):
         current = f"{self.current[0]}/{self.current[1]}" if self.current else None
         options: list[Option] = []
         for p in self.groups:
-            name = str(p["name"])
-            idents = [f"{name}/{m}" for m in p.get("models") or []]
+            name = p.name
+            idents = [f"{name}/{m}" for m in p.models]
             idents = [i for i in idents if not q or q in i.lower()]
-            reason = p.get("reason") or ""
+            reason = p.reason or ""
             # A provider with nothing to list still shows why (a local server is down).
             if not idents and (q or not reason):
                 continue
-            configured = bool(p.get("configured"))
+            configured = p.configured
             header = Content(name).stylize("bold")
             if not configured:
                 header += Content(f"  not configured: {reason}").stylize("dim")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -14,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from ...api import SessionInfo
 from ...commands._fork import fork_tree
 from ..widgets._status_bar import format_spend
 
@@ -24,22 +24,22 @@ def _when(ts: float | None) -> str:
     return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M") if ts else "-"
 
 
-def describe_session(info: dict[str, Any], depth: int = 0) -> Content:
+def describe_session(info: SessionInfo, depth: int = 0) -> Content:
     """Two lines: name, state, model and dates; then the first prompt. A fork (``depth``
     > 0) is indented under its source."""
-    cfg = info.get("ai_config") or {}
-    model = f"{cfg.get('provider')}/{cfg.get('model')}" if cfg else "no model"
-    state = "open" if info.get("live") else ("closed" if info.get("closed") else "saved")
-    created = _when(info.get("created_at"))
-    updated = _when(info.get("updated_at"))
-    first = (info.get("first_prompt") or "").strip().replace("\n", " ")
+    cfg = info.ai_config
+    model = f"{cfg.provider}/{cfg.model}" if cfg else "no model"
+    state = "open" if info.live else ("closed" if info.closed else "saved")
+    created = _when(info.created_at)
+    updated = _when(info.updated_at)
+    first = (info.first_prompt or "").strip().replace("\n", " ")
     if len(first) > 90:
         first = first[:89] + "…"
     indent = "   " * depth
     head = Content(indent + ("└ " if depth else "")) + \
-        Content(f"{info.get('name') or info['session_id'][:12]}").stylize("bold")
+        Content(f"{info.name or info.session_id[:12]}").stylize("bold")
     meta = Content(f"  [{state}]  {model}  ·  created {created}  ·  updated {updated}")
-    spend = format_spend(info.get("usage"))
+    spend = format_spend(info.usage)
     if spend:
         meta += Content(f"  ·  {spend}")
     tail = Content("\n    " + indent + (first or "(no prompts)")).stylize("dim")
@@ -69,7 +69,7 @@ class SessionsBrowser(ModalScreen[str | None]):
     | escape | Close. |
     """
 
-    def __init__(self, sessions: list[dict[str, Any]], *, persisted: bool) -> None:
+    def __init__(self, sessions: list[SessionInfo], *, persisted: bool) -> None:
         super().__init__()
         self.sessions = sessions
         self.persisted = persisted
@@ -85,14 +85,14 @@ class SessionsBrowser(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         ol = self.query_one(OptionList)
-        newest = sorted(self.sessions, key=lambda s: s.get("updated_at") or 0, reverse=True)
+        newest = sorted(self.sessions, key=lambda s: s.updated_at or 0, reverse=True)
         tree = fork_tree(newest)  # forks under their source
         rows = [s for _, s in tree]
-        ol.add_options([Option(describe_session(s, depth), id=s["session_id"],
-                               disabled=bool(s.get("live"))) for depth, s in tree])
+        ol.add_options([Option(describe_session(s, depth), id=s.session_id,
+                               disabled=s.live) for depth, s in tree])
         if not rows:
             ol.add_option(Option("No saved sessions yet.", disabled=True))
-        ol.highlighted = next((i for i, s in enumerate(rows) if not s.get("live")), None)
+        ol.highlighted = next((i for i, s in enumerate(rows) if not s.live), None)
         ol.focus()
 
     @on(OptionList.OptionSelected)

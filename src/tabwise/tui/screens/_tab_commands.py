@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.worker import Worker
 
+from ...api import AiConfig, SessionInfo
 from ...errors import (
     AiNotInitialized,
     ApprovalNotFound,
@@ -76,7 +77,7 @@ class TabController:
 
     # -- tabs ----------------------------------------------------------------------------
 
-    async def create_tab(self, working_directory: str) -> dict[str, Any]:
+    async def create_tab(self, working_directory: str) -> SessionInfo:
         """A new session: shell, agent with the default model, archive row."""
         return await self.core.create_session(working_directory)
 
@@ -167,8 +168,8 @@ class TabController:
     async def sessions(self) -> None:
         every = await self.core.list_sessions(include_closed=True)
         # Open tabs are listed (disabled) only as the source of an archived fork.
-        sources = {r.get("forked_from") for r in every if not r.get("live")}
-        rows = [r for r in every if not r.get("live") or r["session_id"] in sources]
+        sources = {r.forked_from for r in every if not r.live}
+        rows = [r for r in every if not r.live or r.session_id in sources]
         info = await self.core.get_app_info()
 
         def picked(session_id: str | None) -> None:
@@ -197,7 +198,7 @@ class TabController:
             return
         views = self.screen.views
         if sid in views:
-            views[sid].name_ = info["name"]
+            views[sid].name_ = info.name
             self.screen.refresh_chrome()
 
     def restart_shell(self, sid: str) -> None:
@@ -282,7 +283,7 @@ class TabController:
             return
         sid = view.session_id
         cfg = view.ai_config if view.has_agent else None
-        current = (cfg["provider"], cfg["model"]) if cfg else None
+        current = (cfg.provider, cfg.model) if cfg else None
 
         def picked(choice: ModelChoice | None) -> None:
             if choice is not None and choice != current:
@@ -297,7 +298,7 @@ class TabController:
         view = self.screen.views.get(sid)
         had_agent = view is not None and view.has_agent
         try:
-            cfg = await self.core.init_ai_session(sid, {"provider": provider, "model": model})
+            cfg = await self.core.init_ai_session(sid, AiConfig(provider, model))
         except TabwiseError as exc:
             self.error(exc, "Model not changed")
             return
@@ -305,7 +306,7 @@ class TabController:
             return
         view.model_changed(cfg)
         if not had_agent:  # a first init publishes no ai_config_changed event
-            view.panel.timeline.add_notice(f"Model: {cfg['provider']} · {cfg['model']}")
+            view.panel.timeline.add_notice(f"Model: {cfg.provider} · {cfg.model}")
             with contextlib.suppress(TabwiseError):
                 view.usage = await self.core.get_context_usage(sid)
         self.screen.refresh_chrome()
@@ -338,8 +339,8 @@ class TabController:
         except TabwiseError as exc:
             self.error(exc, "Not compacted")
             return
-        self.notify(f"Context: {r['tokens_before']} → {r['tokens_after']} tokens, "
-                    f"{r['messages_before']} → {r['messages_after']} messages.",
+        self.notify(f"Context: {r.tokens_before} → {r.tokens_after} tokens, "
+                    f"{r.messages_before} → {r.messages_after} messages.",
                     title="Compacted", markup=False)
 
     def export_conversation(self) -> None:

@@ -3,8 +3,6 @@ footer with its state, tokens, cost and time."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -12,6 +10,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, Static
 
+from ...api import AiConfig, Usage
 from ...events import (
     Cancelled,
     Completed,
@@ -52,7 +51,7 @@ class CompareColumn(Vertical):
     """
 
     state: reactive[str] = reactive("streaming")
-    spend: reactive[dict[str, Any] | None] = reactive(None, always_update=True)
+    spend: reactive[Usage | None] = reactive(None, always_update=True)
     duration_ms: reactive[float | None] = reactive(None)
 
     class KeepRequested(Message):
@@ -62,7 +61,7 @@ class CompareColumn(Vertical):
             super().__init__()
             self.column = column
 
-    def __init__(self, index: int, session_id: str, ai_config: dict[str, str]) -> None:
+    def __init__(self, index: int, session_id: str, ai_config: AiConfig) -> None:
         super().__init__(id=f"column-{index}")
         self.index = index
         self.session_id = session_id
@@ -72,7 +71,7 @@ class CompareColumn(Vertical):
 
     @property
     def label(self) -> str:
-        return f"{self.ai_config['provider']} · {self.ai_config['model']}"
+        return f"{self.ai_config.provider} · {self.ai_config.model}"
 
     def compose(self) -> ComposeResult:
         yield Static(Content(f"{self.index}  {self.label}"), classes="column-title")

@@ -6,13 +6,12 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widget import Widget
 
-from ...api import Message, UserPrompt
+from ...api import AiConfig, ContextUsage, Message, SessionInfo, Usage, UserPrompt
 from ...events import (
     AiConfigChanged,
     Completed,
@@ -54,21 +53,20 @@ class SessionView(Horizontal):
     }
     """
 
-    def __init__(self, info: dict[str, Any], pty: PtyProcess | None, *,
+    def __init__(self, info: SessionInfo, pty: PtyProcess | None, *,
                  conversation: Sequence[Message] = (),
-                 usage: dict[str, Any] | None = None, scrollback: int = 10000) -> None:
-        self.session_id: str = info["session_id"]
+                 usage: ContextUsage | None = None, scrollback: int = 10000) -> None:
+        self.session_id: str = info.session_id
         super().__init__(id=view_id(self.session_id))
-        self.name_: str = str(info.get("name") or "tab")
-        self.working_directory: str = info.get("working_directory") or ""
-        cfg = info.get("ai_config")
-        status = info.get("ai_status")
+        self.name_: str = info.name or "tab"
+        self.working_directory: str = info.working_directory
+        status = info.ai_status
         self.has_agent = status in _AGENT_STATES
-        self.ai_config: dict[str, str] | None = dict(cfg) if cfg else None
-        self.ai_error: str | None = info.get("ai_error")
-        self.usage: dict[str, Any] | None = usage
-        self.rules: list[str] = list(info.get("instructions") or [])  # rules files in effect
-        self.spend: dict[str, Any] | None = None  # get_session_usage, kept by the screen
+        self.ai_config: AiConfig | None = info.ai_config
+        self.ai_error: str | None = info.ai_error
+        self.usage: ContextUsage | None = usage
+        self.rules: list[str] = list(info.instructions)  # rules files in effect
+        self.spend: Usage | None = None  # get_session_usage, kept by the screen
         self.unseen = False
         self.failed = False
         self.prefer_prompt = False  # which pane gets focus when the tab is shown
@@ -103,7 +101,7 @@ class SessionView(Horizontal):
     def model_label(self) -> str:
         if not self.has_agent or not self.ai_config:
             return ""
-        return f"{self.ai_config['provider']} · {self.ai_config['model']}"
+        return f"{self.ai_config.provider} · {self.ai_config.model}"
 
     def tab_item(self) -> TabItem:
         if self.state == "awaiting_approval":
@@ -123,9 +121,9 @@ class SessionView(Horizontal):
         prompt)."""
         return self.panel.focus_target() if self.prefer_prompt else self.terminal
 
-    def model_changed(self, config: dict[str, str]) -> None:
+    def model_changed(self, config: AiConfig) -> None:
         """This tab now runs ``config`` (a switch, or a first init after F2)."""
-        self.ai_config = dict(config)
+        self.ai_config = config
         if not self.has_agent:
             self.has_agent = True  # a new agent starts idle
             self.ai_error = None
@@ -141,7 +139,7 @@ class SessionView(Horizontal):
             case Error():
                 self.failed = not active
             case ContextMeasure(used_tokens=used, max_tokens=limit, utilization=share):
-                self.usage = {"used_tokens": used, "max_tokens": limit, "utilization": share}
+                self.usage = ContextUsage(used, limit, share)
             case InstructionsChanged(files=files, settings=settings):
                 self.rules = list(files)
                 self.panel.timeline.add_notice(rules_notice(self.rules, settings))
@@ -149,7 +147,7 @@ class SessionView(Horizontal):
                 self.working_directory = cwd
                 self.name_ = name or self.name_
             case AiConfigChanged(provider=provider, model=model):
-                self.model_changed({"provider": provider, "model": model})
+                self.model_changed(AiConfig(provider, model))
 
     def seen(self) -> None:
         self.unseen = False

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
+
+from ...api import Usage
 
 __all__ = ["StatusBar", "format_spend"]
 
@@ -29,18 +29,18 @@ def _tokens(n: int) -> str:
     return f"{n / 1_000_000:.2f}M"
 
 
-def format_spend(usage: dict[str, Any] | None) -> str:
+def format_spend(usage: Usage | None) -> str:
     """``12.3k tok · $0.0123`` from a ``get_session_usage`` result; the cost is "—" when
     no price is known (a custom or local model), and "$…+" when only part of it is."""
-    if not usage or not usage.get("requests"):
+    if not usage or not usage.requests:
         return ""  # nothing spent yet
-    tokens = _tokens(int(usage.get("input_tokens", 0)) + int(usage.get("output_tokens", 0)))
-    cost = usage.get("cost_usd")
+    tokens = _tokens(usage.input_tokens + usage.output_tokens)
+    cost = usage.cost_usd
     if cost is None:
         money = "—"
     else:
         money = f"${cost:.4f}" if cost < 1 else f"${cost:,.2f}"
-        if usage.get("unpriced_requests"):
+        if usage.unpriced_requests:
             money += "+"
     return f"{tokens} tok · {money}"
 

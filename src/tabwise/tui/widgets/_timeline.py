@@ -69,6 +69,17 @@ class Timeline(VerticalScroll, can_focus=False):
         if not self.is_anchored and 0 < height < size.height:
             self.anchor()
 
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size,
+                      layout: bool = True) -> bool:
+        # The layout that measured the new virtual size has placed everything already:
+        # setting it the normal way would ask for a second layout (and a second paint
+        # of the whole panel) each time a streamed answer grows by a line.
+        old = self.virtual_size
+        resized = super()._size_updated(size, virtual_size, container_size, layout=False)
+        if virtual_size != old:
+            self.watch_virtual_size(virtual_size)
+        return resized
+
     def _add(self, widget: Widget) -> Widget:
         self.mount(widget)
         return widget

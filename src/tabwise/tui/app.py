@@ -100,6 +100,7 @@ class TabwiseApp(App[None], inherit_bindings=False):
         names = {b.provider for b in list(core.ai.bridges.values())}
         names.add(core.settings.default_provider)
         core.providers.preload(sorted(names))
+        gc.freeze()  # the SDKs' modules too (see on_mount)
 
     @property
     def main_screen(self) -> MainScreen | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -129,6 +130,7 @@ class MainScreen(ForkActions, TabCommands, Screen[None]):
         await self.activate(active if active in self.views else live[0]["session_id"])
         self._show_settings_errors()
         self.ready = True
+        gc.freeze()  # the restored tabs live on: out of the full collections' way
 
     def _show_settings_errors(self) -> None:
         """Invalid settings did not stop the start: say what was wrong, all of it."""

@@ -48,10 +48,11 @@ class AnswerBlock(Widget):
         last blocks, about that many source lines; :meth:`reveal` shows earlier ones."""
         super().__init__()
         self.text = text
-        self._blocks = [MarkdownBlock(s) for s in split_blocks(text)] if text else []
-        self._first = 0  # blocks before this one are not shown (yet)
-        if show_lines is not None:
-            self._first = self._start_for(len(self._blocks), show_lines)
+        # A finished answer is split into blocks when first needed: a restored entry
+        # that is never shown costs no parsing.
+        self._parsed: list[MarkdownBlock] | None = None if text else []
+        self._show_lines = show_lines
+        self._first_block = 0  # blocks before this one are not shown (yet)
         self._tail = MarkdownBlock("")  # the block still being written
         self._unshown = ""  # received, not yet flushed
         self._timer: Timer | None = None
@@ -63,6 +64,26 @@ class AnswerBlock(Widget):
         self._height_only = False  # inside _size_updated: only the height changes
 
     @property
+    def _blocks(self) -> list[MarkdownBlock]:
+        if self._parsed is None:
+            self._parsed = [MarkdownBlock(s) for s in split_blocks(self.text)]
+            if self._show_lines is not None:
+                self._first_block = self._start_for(len(self._parsed), self._show_lines)
+        return self._parsed
+
+    @property
+    def _first(self) -> int:
+        self._blocks  # noqa: B018 -- parsed first: show_lines sets where to start
+        return self._first_block
+
+    def show_last(self, lines: int) -> None:
+        """Show only the last blocks, about ``lines`` source lines (before it is
+        mounted); :meth:`reveal` shows earlier ones."""
+        self._show_lines = lines
+        if self._parsed is not None:
+            self._first_block = self._start_for(len(self._parsed), lines)
+
+    @property
     def hidden_blocks(self) -> int:
         """How many leading blocks are not shown yet (see :meth:`reveal`)."""
         return self._first
@@ -70,7 +91,7 @@ class AnswerBlock(Widget):
     def reveal(self, lines: int) -> None:
         """Show about ``lines`` more source lines of the earlier, hidden blocks."""
         if self._first:
-            self._first = self._start_for(self._first, lines)
+            self._first_block = self._start_for(self._first, lines)
             self._width = -1
             self.refresh(layout=True)
 
@@ -254,7 +275,7 @@ class AnswerBlock(Widget):
         lines = self._styled if styled else self._strips_of
         if y < self._settled_height:
             index = bisect_right(self._offsets, y) - 1
-            strips = lines(self._blocks[self._first + index])
+            strips = lines(self._blocks[self._first_block + index])
             row = y - self._offsets[index]
         else:
             row = y - self._settled_height - (1 if self._offsets else 0)

@@ -195,27 +195,41 @@ class Timeline(VerticalScroll, can_focus=False):
         older ones when the user scrolls to the top (:meth:`load_earlier`). Entries go
         before anything already shown (events that came while the tab was unseen)."""
         entries = _history_entries(messages)
+        if not entries:
+            return
+        # About a screenful first (what a tab switch waits for); more on scroll, or at
+        # once if that did not fill the panel (see _fill).
+        budget = min(HISTORY_LINES, max(FIRST_LINES, self.app.size.height))
         start = len(entries)
         weight = 0
-        while start > 0 and weight < HISTORY_LINES:
+        while start > 0 and weight < budget:
             start -= 1
             weight += _weight(entries[start])
         first = entries[start]
-        if isinstance(first, AnswerBlock) and weight > HISTORY_LINES:
+        if isinstance(first, AnswerBlock) and weight > budget:
             # One long answer: show its end; the rest comes on scroll too.
-            entries[start] = first = AnswerBlock(
-                first.text, show_lines=HISTORY_LINES - (weight - _weight(first)))
+            first.show_last(budget - (weight - _weight(first)))
         self._earlier = entries[:start]
         shown = entries[start:]
         if self._earlier or (isinstance(first, AnswerBlock) and first.hidden_blocks):
             self._marker = Notice("Earlier conversation: scroll up to see it.", "info")
             self._marker.add_class("-earlier")
             shown.insert(0, self._marker)
-        if shown:
-            if self.children:
-                self.mount_all(shown, before=0)
-            else:
-                self.mount_all(shown)
+        if self.children:
+            self.mount_all(shown, before=0)
+        else:
+            self.mount_all(shown)
+        if self._marker is not None:
+            self.call_after_refresh(self._fill)
+
+    async def _fill(self) -> None:
+        """Show older parts while what is shown does not fill the panel (nothing to
+        scroll, so no way to ask for more)."""
+        height = self.container_size.height
+        if self.has_earlier and not self._loading and height > 0 \
+                and self.virtual_size.height <= height:
+            await self.load_earlier()
+            self.call_after_refresh(self._fill)
 
     @property
     def has_earlier(self) -> bool:
@@ -263,7 +277,8 @@ class Timeline(VerticalScroll, can_focus=False):
             self._loading = False
 
 
-HISTORY_LINES = 80  # about this many source lines of a restored history show at first
+HISTORY_LINES = 80  # at most this many source lines of a restored history show at first
+FIRST_LINES = 30  # at least this many (else about the screen's height)
 
 
 def _weight(widget: Widget) -> int:

@@ -228,6 +228,17 @@ class AnswerBlock(Widget):
         if regions or not self._height_only:
             super()._set_dirty(*regions)
 
+    def prerender(self, container_width: int) -> None:
+        """Render the shown blocks now for a container ``container_width`` cells wide
+        (idle time before the answer's tab is first shown: the show finds them ready)."""
+        styles = self.styles
+        width = container_width - styles.gutter.width - styles.margin.width
+        if width > 0:
+            self._layout(width)
+            self._style = self.rich_style
+            for block in self._blocks[self._first_block:]:
+                self._styled(block)  # the lines as painted, too
+
     def _strips_of(self, block: MarkdownBlock) -> list[Strip]:
         app = self.app
         return block.lines(app.console, app.console_options, self._width)

@@ -17,7 +17,7 @@ from pydantic_ai.messages import (
 )
 from textual.containers import VerticalScroll
 from textual.geometry import Size
-from textual.widget import Widget
+from textual.widget import AwaitMount, Widget
 
 from ._answer import AnswerBlock
 from ._approval_card import ApprovalCard
@@ -190,13 +190,13 @@ class Timeline(VerticalScroll, can_focus=False):
 
     # -- history -----------------------------------------------------------------------
 
-    def load_history(self, messages: Sequence[ModelMessage]) -> None:
+    def load_history(self, messages: Sequence[ModelMessage]) -> AwaitMount | None:
         """Show a restored conversation (pydantic-ai messages): the last entries now,
         older ones when the user scrolls to the top (:meth:`load_earlier`). Entries go
         before anything already shown (events that came while the tab was unseen)."""
         entries = _history_entries(messages)
         if not entries:
-            return
+            return None
         # About a screenful first (what a tab switch waits for); more on scroll, or at
         # once if that did not fill the panel (see _fill).
         budget = min(HISTORY_LINES, max(FIRST_LINES, self.app.size.height))
@@ -215,19 +215,28 @@ class Timeline(VerticalScroll, can_focus=False):
             self._marker = Notice("Earlier conversation: scroll up to see it.", "info")
             self._marker.add_class("-earlier")
             shown.insert(0, self._marker)
-        if self.children:
-            self.mount_all(shown, before=0)
-        else:
-            self.mount_all(shown)
+        mounted = self.mount_all(shown, before=0) if self.children else self.mount_all(shown)
         if self._marker is not None:
             self.call_after_refresh(self._fill)
+        return mounted
+
+    def on_show(self) -> None:
+        if self._marker is not None:  # built while its tab was not shown
+            self.call_after_refresh(self._fill)
+
+    def prerender(self, width: int) -> None:
+        """Render the shown answers for a timeline whose region is ``width`` cells wide (see
+        :meth:`AnswerBlock.prerender`)."""
+        inner = width - self.styles.gutter.width - self.styles.scrollbar_size_vertical
+        for answer in self.query_children(AnswerBlock):
+            answer.prerender(inner)
 
     async def _fill(self) -> None:
         """Show older parts while what is shown does not fill the panel (nothing to
         scroll, so no way to ask for more)."""
         height = self.container_size.height
-        if self.has_earlier and not self._loading and height > 0 \
-                and self.virtual_size.height <= height:
+        if self.has_earlier and not self._loading and self.region and height > 0 \
+                and self.virtual_size.height <= height:  # (no region: its tab is hidden)
             await self.load_earlier()
             self.call_after_refresh(self._fill)
 

@@ -76,7 +76,9 @@ async def test_keys_typed_during_a_long_stream_reach_the_focused_terminal(
     async with app.run_test(size=SIZE) as pilot:
         await ready(app)
         view = active_view(app)
-        fake_llm.script("m1", Reply(text=doc, chunk_size=16, chunk_delay=0.002))
+        # Slow enough to outlast the pilot's own waits (F3's press waits up to 2 s for
+        # the process to go idle): the keys below must come while it streams.
+        fake_llm.script("m1", Reply(text=doc, chunk_size=16, chunk_delay=0.005))
         await send(pilot, view, "explain")
         await until(lambda: answers(view) and len(answers(view)[0]) > 500)
         await pilot.press("f3")

@@ -4,7 +4,9 @@ costs few renders, and long code lines wrap instead of being cut."""
 from __future__ import annotations
 
 import random
+import time
 
+import pytest
 from markdown_sample import sample_markdown
 from textual.app import App, ComposeResult
 from textual.containers import VerticalScroll
@@ -12,6 +14,7 @@ from tui_helpers import until
 
 from tabwise.tui.widgets import AnswerBlock
 from tabwise.tui.widgets import _markdown_blocks as blocks
+from tabwise.tui.widgets._answer import FLUSH_INTERVAL, PAINT_SHARE, SLOWEST_INTERVAL
 from tabwise.tui.widgets._markdown_blocks import settled_blocks, split_blocks
 
 
@@ -98,3 +101,69 @@ async def test_long_code_lines_wrap_instead_of_being_cut() -> None:
         shown = "".join(line.strip() for line in lines(answer))
         assert end in shown
         assert all(len(line) <= answer.size.width for line in lines(answer))
+
+
+class Followed(App[None]):
+    """One answer in a scroll container that follows its end (as the timeline does)."""
+
+    CSS = "VerticalScroll { width: 60; height: 1fr; scrollbar-gutter: stable; }"
+
+    def __init__(self, answer: AnswerBlock) -> None:
+        super().__init__()
+        self.answer = answer
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield self.answer
+
+    def on_mount(self) -> None:
+        self.query_one(VerticalScroll).anchor()
+
+
+def painted(app: App[None], answer: AnswerBlock) -> list[str]:
+    """The answer's rows as the composed screen shows them (Textual's line caches
+    included), paired with what the answer holds for those rows now."""
+    screen = app.screen._compositor.render_strips()
+    box = answer.content_region
+    seen = box.intersection(answer.parent.content_region)  # type: ignore[union-attr]
+    rows = []
+    for y in range(seen.y, seen.bottom):
+        shown = screen[y].crop(box.x, box.right).text.rstrip()
+        held = answer.render_line(y - box.y).text.rstrip()
+        rows.append(f"{shown!r} == {held!r}" if shown != held else "")
+    return [r for r in rows if r]
+
+
+async def test_what_a_stream_paints_is_what_it_holds_at_every_step() -> None:
+    """A flush repaints only the lines it changed: every line it did not repaint must
+    still be right, at the end of the answer and wherever the view has scrolled to."""
+    doc = sample_markdown(5000)
+    answer = AnswerBlock()
+    app = Followed(answer)
+    rng = random.Random(7)
+    checks = 0
+    async with app.run_test(size=(70, 24)) as pilot:
+        i = 0
+        while i < len(doc):
+            n = rng.randint(1, 30)
+            answer.add(doc[i:i + n])
+            i += n
+            if rng.random() < 0.15:
+                await pilot.pause(0.25)  # the flush, and its paint
+                assert painted(app, answer) == []
+                checks += 1
+        answer.finish()
+        await pilot.pause(0.1)
+        assert painted(app, answer) == [] and checks > 10
+        assert answer.size.height > 2 * 24  # it did scroll: the view followed the end
+
+
+async def test_paints_are_paced_by_what_they_cost() -> None:
+    answer = AnswerBlock()
+    async with Two(answer).run_test(size=(80, 20)):
+        answer._paced(time.thread_time())  # a paint that cost nothing
+        assert answer._interval == FLUSH_INTERVAL
+        answer._paced(time.thread_time() - 0.005)  # 5 ms: 10 % of a 50 ms step
+        assert answer._interval == pytest.approx(0.005 / PAINT_SHARE, rel=0.2)
+        answer._paced(time.thread_time() - 1.0)  # never slower than 5 paints a second
+        assert answer._interval == SLOWEST_INTERVAL

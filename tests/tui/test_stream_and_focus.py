@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from markdown_sample import sample_markdown
 from textual import events
 from textual.widgets import Input
@@ -17,6 +18,7 @@ from tui_helpers import SIZE, active_view, answers, modal, notices, ready, send,
 from tabwise.tui.app import TabwiseApp
 from tabwise.tui.screens import ModelPicker
 from tabwise.tui.widgets import AnswerBlock, ApprovalCard, ToolCard
+from tabwise.tui.widgets import _markdown_blocks as blocks
 from tabwise.tui.widgets._queued_prompt import QueuedPrompt
 
 from fake_llm import FakeLLM, Reply, ToolCall
@@ -197,6 +199,52 @@ async def test_a_restored_long_history_shows_its_last_turn_first_and_older_on_sc
         assert texts == [f"ANSWER-{i}" for i in range(8)]
         assert all(a.hidden_blocks == 0 for a in timeline.query(AnswerBlock))
         assert notices(view, "prompt") == [f"question {i}" for i in range(8)]
+
+
+async def test_restored_background_tabs_are_built_in_idle_time_ready_to_show(
+        make_app: AppFactory, home: Path, fake_llm: FakeLLM,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    doc = sample_markdown(3_000)
+    app = make_app(home)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await ready(app)
+        for n in (1, 2):
+            if n == 2:
+                await pilot.press("alt+t")
+                await until(lambda: len(screen.order) == 2, what="second tab")
+            view = active_view(app)
+            fake_llm.script("m1", Reply(text=f"TAB-{n}\n\n" + doc, chunk_size=4000))
+            await send(pilot, view, f"question {n}")
+            await until(lambda v=view: len(answers(v)) == 1, what=f"answer {n}")
+        await pilot.press("alt+1")
+        await until(lambda: active_view(app).session_id == screen.order[0], what="tab 1")
+        await pilot.press("f10")
+    rendered: list[str] = []
+    original = blocks.render_block
+
+    def counting(console, options, source):  # type: ignore[no-untyped-def]
+        rendered.append(source)
+        return original(console, options, source)
+
+    monkeypatch.setattr(blocks, "render_block", counting)
+    app = make_app(home)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await ready(app, tabs=2)
+        assert active_view(app).session_id == screen.order[0]
+        background = screen.views[screen.order[1]]
+        # Not shown yet, but built and rendered while the app was idle.
+        await until(lambda: "The end.\n" in rendered, what="prepared")
+        await pilot.pause(0.3)
+        assert background.prepared and not background.display
+        assert answers(background) == ["TAB-2\n\n" + doc]
+        rendered.clear()
+        await pilot.press("alt+2")
+        await until(lambda: active_view(app) is background, what="tab 2 shown")
+        await pilot.pause(0.2)
+        answer = background.panel.timeline.query(AnswerBlock).last()
+        shown = "\n".join(answer.render_line(y).text for y in range(answer.size.height))
+        assert "The end." in shown
+        assert rendered == []  # the switch rendered nothing again
 
 
 async def test_denied_calls_and_term_prompts_come_back_as_they_were(

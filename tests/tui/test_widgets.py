@@ -137,6 +137,24 @@ async def test_timeline_renders_a_restored_history() -> None:
             "Two files: **a.txt** and b.txt"]
 
 
+async def test_a_restored_history_too_short_for_the_panel_shows_more_at_once() -> None:
+    """About a screenful shows first; if that does not fill the panel (short answers
+    of many source lines), there is no scrolling to ask for more, so more comes."""
+    timeline = Timeline("s1")
+    app = Harness(timeline)
+    history: list[Any] = []
+    for i in range(40):
+        history.append(ModelRequest(parts=[UserPromptPart(f"question {i}")]))
+        history.append(ModelResponse(parts=[TextPart(f"answer {i}" + "\n" * 12)]))
+    async with app.run_test(size=(80, 60)) as pilot:
+        timeline.load_history(build_conversation(history))
+        await pilot.pause(0.3)
+        shown = [a.text.strip() for a in timeline.query(AnswerBlock)]
+        assert shown[-1] == "answer 39" and len(shown) > 6  # 60 lines are ~4 turns
+        assert timeline.virtual_size.height > timeline.container_size.height
+        assert timeline.has_earlier  # and not everything: the rest on scroll
+
+
 def test_small_formatting_helpers() -> None:
     assert summarize_args({"path": "a.txt", "content": "x\ny"}) == "path=a.txt content=x⏎y"
     assert summarize_args({"content": "x" * 100}, width=10) == "content=x…"

@@ -104,6 +104,7 @@ class TabwiseApp(App[None], inherit_bindings=False):
     def _preload_sdks(self) -> None:
         if self.core is not None:
             self.core.preload_providers()
+        gc.freeze()  # the SDKs' modules too (see on_mount)
 
     @property
     def main_screen(self) -> MainScreen | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -142,6 +143,24 @@ class MainScreen(Screen[None]):
         await self.activate(active if active in self.views else live[0]["session_id"])
         self._show_settings_errors()
         self.ready = True
+        gc.freeze()  # the restored tabs live on: out of the full collections' way
+        self.call_after_refresh(self._prepare_next)
+
+    async def _prepare_next(self) -> None:
+        """In idle time, build one restored background tab (nearest the active one
+        first), so Alt+N lands on a ready view; then the next, after the queue."""
+        active = self.active_view
+        waiting = [sid for sid in self.order if not self.views[sid].prepared]
+        if active is None or not waiting:
+            return
+        width = active.panel.timeline.region.width  # every tab's timeline has it
+        if not width:  # not laid out yet
+            self.set_timer(0.1, self._prepare_next)
+            return
+        here = self.order.index(active.session_id)
+        sid = min(waiting, key=lambda s: abs(self.order.index(s) - here))
+        await self.views[sid].prepare(width)
+        self.call_after_refresh(self._prepare_next)
 
     def _show_settings_errors(self) -> None:
         """Invalid settings did not stop the start: say what was wrong, all of it."""

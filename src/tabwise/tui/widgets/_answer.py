@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from bisect import bisect_right
 
 from rich.style import Style
@@ -15,7 +16,9 @@ from ._markdown_blocks import MarkdownBlock, settled_blocks, split_blocks
 
 __all__ = ["AnswerBlock"]
 
-FLUSH_INTERVAL = 0.05  # at most ~20 renders a second, however fast the deltas come
+FLUSH_INTERVAL = 0.05  # at most 20 paints a second, however fast the deltas come
+SLOWEST_INTERVAL = 0.2  # at least 5 a second, however costly a paint is
+PAINT_SHARE = 0.05  # a streaming answer's paints take about this share of a core, at most
 
 
 class AnswerBlock(Widget):
@@ -45,17 +48,40 @@ class AnswerBlock(Widget):
         last blocks, about that many source lines; :meth:`reveal` shows earlier ones."""
         super().__init__()
         self.text = text
-        self._blocks = [MarkdownBlock(s) for s in split_blocks(text)] if text else []
-        self._first = 0  # blocks before this one are not shown (yet)
-        if show_lines is not None:
-            self._first = self._start_for(len(self._blocks), show_lines)
+        # A finished answer is split into blocks when first needed: a restored entry
+        # that is never shown costs no parsing.
+        self._parsed: list[MarkdownBlock] | None = None if text else []
+        self._show_lines = show_lines
+        self._first_block = 0  # blocks before this one are not shown (yet)
         self._tail = MarkdownBlock("")  # the block still being written
         self._unshown = ""  # received, not yet flushed
         self._timer: Timer | None = None
+        self._interval = FLUSH_INTERVAL  # until the next flush (see _paced)
         self._width = -1
         self._offsets: list[int] = []  # first line of each settled block, at _width
         self._settled_height = 0
         self._style = Style()
+        self._height_only = False  # inside _size_updated: only the height changes
+
+    @property
+    def _blocks(self) -> list[MarkdownBlock]:
+        if self._parsed is None:
+            self._parsed = [MarkdownBlock(s) for s in split_blocks(self.text)]
+            if self._show_lines is not None:
+                self._first_block = self._start_for(len(self._parsed), self._show_lines)
+        return self._parsed
+
+    @property
+    def _first(self) -> int:
+        self._blocks  # noqa: B018 -- parsed first: show_lines sets where to start
+        return self._first_block
+
+    def show_last(self, lines: int) -> None:
+        """Show only the last blocks, about ``lines`` source lines (before it is
+        mounted); :meth:`reveal` shows earlier ones."""
+        self._show_lines = lines
+        if self._parsed is not None:
+            self._first_block = self._start_for(len(self._parsed), lines)
 
     @property
     def hidden_blocks(self) -> int:
@@ -65,7 +91,7 @@ class AnswerBlock(Widget):
     def reveal(self, lines: int) -> None:
         """Show about ``lines`` more source lines of the earlier, hidden blocks."""
         if self._first:
-            self._first = self._start_for(self._first, lines)
+            self._first_block = self._start_for(self._first, lines)
             self._width = -1
             self.refresh(layout=True)
 
@@ -83,13 +109,14 @@ class AnswerBlock(Widget):
         return not self._tail.source and not self._unshown
 
     def add(self, delta: str) -> None:
-        """Queue a text delta; it shows within :data:`FLUSH_INTERVAL` seconds."""
+        """Queue a text delta; it shows within :data:`FLUSH_INTERVAL` seconds (up to
+        :data:`SLOWEST_INTERVAL` while paints are costly, see :meth:`_paced`)."""
         if not delta:
             return
         self.text += delta
         self._unshown += delta
         if self._timer is None:
-            self._timer = self.set_timer(FLUSH_INTERVAL, self._flush)
+            self._timer = self.set_timer(self._interval, self._flush)
 
     def finish(self) -> None:
         """The answer is complete: settle and show all of it now."""
@@ -99,9 +126,10 @@ class AnswerBlock(Widget):
         old_tail = self._tail
         source = old_tail.source + self._unshown
         self._unshown = ""
+        before = self._open_lines()
         self._tail = MarkdownBlock("")
         self._settle(split_blocks(source), old_tail)
-        self._changed()
+        self._changed(before)
 
     def _flush(self) -> None:
         self._timer = None
@@ -110,16 +138,61 @@ class AnswerBlock(Widget):
         old_tail = self._tail
         settled, tail = settled_blocks(old_tail.source + self._unshown)
         self._unshown = ""
+        before = self._open_lines()
+        started = time.thread_time()
         self._settle(settled, old_tail)
         self._tail = old_tail if tail == old_tail.source else MarkdownBlock(tail)
-        self._changed()
+        self._changed(before)
+        self.call_after_refresh(self._paced, started)
 
-    def _changed(self) -> None:
+    def _paced(self, started: float) -> None:
+        """Frame pacing: the next flush waits long enough that flushing and painting
+        (this thread's CPU from the flush to the painted screen) take at most
+        :data:`PAINT_SHARE` of a core. A short answer keeps 20 paints a second; a
+        costly tail (a long table, a code block) gets fewer, larger steps."""
+        cost = time.thread_time() - started
+        self._interval = min(SLOWEST_INTERVAL, max(FLUSH_INTERVAL, cost / PAINT_SHARE))
+
+    def _open_lines(self) -> tuple[int, list[Strip | None]] | None:
+        """Where the open part (the tail) starts, and its lines as shown now (None: a
+        blank line); None when nothing was laid out at the current width."""
+        if self._width < 0 or self._width != self.size.width:
+            return None
+        top = self._settled_height
+        tail = self._tail_strips()
+        if tail and self._offsets:
+            return top, [None, *tail]
+        return top, list(tail)
+
+    def _changed(self, before: tuple[int, list[Strip | None]] | None) -> None:
+        """Ask for a paint of what the flush changed: only the lines that differ from
+        ``before`` (what the open part showed), and a layout only if the height changed.
+
+        A flush at the end of a long answer then costs a few lines, not a repaint of
+        the panel: the lines above keep their place in Textual's line cache (see
+        :meth:`_size_updated`).
+        """
         # In a background tab (an ancestor not displayed) there is nothing to lay out:
         # showing the tab lays everything out anew, and this widget answers from its
         # current text then.
-        if all(node.display for node in self.ancestors_with_self):
+        if not all(node.display for node in self.ancestors_with_self):
+            return
+        if before is None or self._width != self.size.width:
             self.refresh(layout=True)
+            return
+        top, old = before
+        height = self._content_height()
+        new = [self._line(y) for y in range(top, height)]
+        same = 0
+        for a, b in zip(old, new, strict=False):
+            if a != b:
+                break
+            same += 1
+        end = max(len(old), len(new))
+        if same == end:
+            return  # nothing visible changed (a delta of whitespace)
+        region = Region(0, top + same, self._width, end - same)
+        self.refresh(region, layout=height != top + len(old))
 
     def on_show(self) -> None:
         self.refresh(layout=True)  # what came while its tab was in the background
@@ -141,7 +214,30 @@ class AnswerBlock(Widget):
                       layout: bool = True) -> bool:
         # Not scrollable, so its virtual size is only bookkeeping: setting it the
         # normal way would ask for a second layout pass after every growth.
-        return super()._size_updated(size, virtual_size, container_size, layout=False)
+        old = self._size
+        # Grown or shrunk at the end, same width: the lines painted so far are still
+        # right (the flush marked the ones it changed), so Textual's line cache is kept
+        # instead of the whole answer being painted again.
+        self._height_only = old.width == size.width and old.height != size.height
+        try:
+            return super()._size_updated(size, virtual_size, container_size, layout=False)
+        finally:
+            self._height_only = False
+
+    def _set_dirty(self, *regions: Region) -> None:
+        if regions or not self._height_only:
+            super()._set_dirty(*regions)
+
+    def prerender(self, container_width: int) -> None:
+        """Render the shown blocks now for a container ``container_width`` cells wide
+        (idle time before the answer's tab is first shown: the show finds them ready)."""
+        styles = self.styles
+        width = container_width - styles.gutter.width - styles.margin.width
+        if width > 0:
+            self._layout(width)
+            self._style = self.rich_style
+            for block in self._blocks[self._first_block:]:
+                self._styled(block)  # the lines as painted, too
 
     def _strips_of(self, block: MarkdownBlock) -> list[Strip]:
         app = self.app
@@ -175,26 +271,32 @@ class AnswerBlock(Widget):
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         self._layout(width)
+        return self._content_height()
+
+    def _content_height(self) -> int:
+        """The height at the width laid out last."""
         tail = len(self._tail_strips())
         if not tail:
             return self._settled_height
         return self._settled_height + (1 if self._offsets else 0) + tail
 
+    def _line(self, y: int, styled: bool = False) -> Strip | None:
+        """Line ``y`` at the width laid out last (None: a blank line); ``styled``: as
+        painted (padded, with the base style)."""
+        lines = self._styled if styled else self._strips_of
+        if y < self._settled_height:
+            index = bisect_right(self._offsets, y) - 1
+            strips = lines(self._blocks[self._first_block + index])
+            row = y - self._offsets[index]
+        else:
+            row = y - self._settled_height - (1 if self._offsets else 0)
+            strips = lines(self._tail) if self._tail.source.strip() else []
+        return strips[row] if 0 <= row < len(strips) else None
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         self._layout(width)
-        line: Strip | None = None
-        if y < self._settled_height:
-            index = bisect_right(self._offsets, y) - 1
-            strips = self._styled(self._blocks[self._first + index])
-            row = y - self._offsets[index]
-            if row < len(strips):
-                line = strips[row]
-        else:
-            row = y - self._settled_height - (1 if self._offsets else 0)
-            tail = self._styled(self._tail) if self._tail.source.strip() else []
-            if 0 <= row < len(tail):
-                line = tail[row]
+        line = self._line(y, styled=True)
         if line is None:
             line = Strip.blank(width, self._style)
         selection = self.text_selection

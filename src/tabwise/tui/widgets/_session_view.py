@@ -86,11 +86,29 @@ class SessionView(Horizontal):
             self.panel.prompt.remember(text)
 
     def on_show(self) -> None:
-        # A restored conversation is built when the tab is first seen: background
-        # tabs cost no widgets and no rendering until then.
+        # A restored conversation is built when the tab is first seen (or before, in
+        # idle time: prepare): background tabs cost no widgets and no rendering until
+        # then.
         if self._history:
             history, self._history = self._history, []
             self.panel.timeline.load_history(history)
+
+    @property
+    def prepared(self) -> bool:
+        """The restored conversation is built (nothing left for the first show)."""
+        return not self._history
+
+    async def prepare(self, timeline_width: int) -> None:
+        """Build the restored conversation now and render what it shows first for a
+        timeline ``timeline_width`` cells wide, so a switch to the tab finds it ready."""
+        if not self._history:
+            return
+        history, self._history = self._history, []
+        mounted = self.panel.timeline.load_history(history)
+        if mounted is not None:
+            await mounted
+        if timeline_width > 0:
+            self.panel.timeline.prerender(timeline_width)
 
     # -- state -------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from textual.containers import VerticalScroll
 from textual.geometry import Size
-from textual.widget import Widget
+from textual.widget import AwaitMount, Widget
 
 from ...api import Answer, Compaction, Message, Reasoning, ToolCall, TurnError, UserPrompt
 from ._answer import AnswerBlock
@@ -58,6 +58,17 @@ class Timeline(VerticalScroll, can_focus=False):
         height = self.container_size.height
         if not self.is_anchored and 0 < height < size.height:
             self.anchor()
+
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size,
+                      layout: bool = True) -> bool:
+        # The layout that measured the new virtual size has placed everything already:
+        # setting it the normal way would ask for a second layout (and a second paint
+        # of the whole panel) each time a streamed answer grows by a line.
+        old = self.virtual_size
+        resized = super()._size_updated(size, virtual_size, container_size, layout=False)
+        if virtual_size != old:
+            self.watch_virtual_size(virtual_size)
+        return resized
 
     def _add(self, widget: Widget) -> Widget:
         self.mount(widget)
@@ -168,34 +179,55 @@ class Timeline(VerticalScroll, can_focus=False):
 
     # -- history -----------------------------------------------------------------------
 
-    def load_history(self, messages: Sequence[Message]) -> None:
+    def load_history(self, messages: Sequence[Message]) -> AwaitMount | None:
         """Show a restored conversation (``get_conversation``): the last entries now,
         older ones when the user scrolls to the top (:meth:`load_earlier`). Entries go
         before anything already shown (events that came while the tab was unseen)."""
         entries = history_entries(messages)
         if not entries:
-            return
+            return None
+        # About a screenful first (what a tab switch waits for); more on scroll, or at
+        # once if that did not fill the panel (see _fill).
+        budget = min(HISTORY_LINES, max(FIRST_LINES, self.app.size.height))
         start = len(entries)
         weight = 0
-        while start > 0 and weight < HISTORY_LINES:
+        while start > 0 and weight < budget:
             start -= 1
             weight += _weight(entries[start])
         first = entries[start]
-        if isinstance(first, AnswerBlock) and weight > HISTORY_LINES:
+        if isinstance(first, AnswerBlock) and weight > budget:
             # One long answer: show its end; the rest comes on scroll too.
-            entries[start] = first = AnswerBlock(
-                first.text, show_lines=HISTORY_LINES - (weight - _weight(first)))
+            first.show_last(budget - (weight - _weight(first)))
         self._earlier = entries[:start]
         shown = entries[start:]
         if self._earlier or (isinstance(first, AnswerBlock) and first.hidden_blocks):
             self._marker = Notice("Earlier conversation: scroll up to see it.", "info")
             self._marker.add_class("-earlier")
             shown.insert(0, self._marker)
-        if shown:
-            if self.children:
-                self.mount_all(shown, before=0)
-            else:
-                self.mount_all(shown)
+        mounted = self.mount_all(shown, before=0) if self.children else self.mount_all(shown)
+        if self._marker is not None:
+            self.call_after_refresh(self._fill)
+        return mounted
+
+    def on_show(self) -> None:
+        if self._marker is not None:  # built while its tab was not shown
+            self.call_after_refresh(self._fill)
+
+    def prerender(self, width: int) -> None:
+        """Render the shown answers for a timeline whose region is ``width`` cells wide (see
+        :meth:`AnswerBlock.prerender`)."""
+        inner = width - self.styles.gutter.width - self.styles.scrollbar_size_vertical
+        for answer in self.query_children(AnswerBlock):
+            answer.prerender(inner)
+
+    async def _fill(self) -> None:
+        """Show older parts while what is shown does not fill the panel (nothing to
+        scroll, so no way to ask for more)."""
+        height = self.container_size.height
+        if self.has_earlier and not self._loading and self.region and height > 0 \
+                and self.virtual_size.height <= height:  # (no region: its tab is hidden)
+            await self.load_earlier()
+            self.call_after_refresh(self._fill)
 
     @property
     def has_earlier(self) -> bool:
@@ -243,7 +275,8 @@ class Timeline(VerticalScroll, can_focus=False):
             self._loading = False
 
 
-HISTORY_LINES = 80  # about this many source lines of a restored history show at first
+HISTORY_LINES = 80  # at most this many source lines of a restored history show at first
+FIRST_LINES = 30  # at least this many (else about the screen's height)
 
 
 def _weight(widget: Widget) -> int:

@@ -149,7 +149,7 @@ async def test_a_restored_history_too_short_for_the_panel_shows_more_at_once() -
         history.append(ModelRequest(parts=[UserPromptPart(f"question {i}")]))
         history.append(ModelResponse(parts=[TextPart(f"answer {i}" + "\n" * 12)]))
     async with app.run_test(size=(80, 60)) as pilot:
-        timeline.load_history(history)
+        timeline.load_history(build_conversation(history))
         await pilot.pause(0.3)
         shown = [a.text.strip() for a in timeline.query(AnswerBlock)]
         assert shown[-1] == "answer 39" and len(shown) > 6  # 60 lines are ~4 turns

@@ -44,7 +44,7 @@ async def _turn(core: Tabwise, sid: str, prompt: str, answer: str | None = None,
 async def test_terminal_context_is_its_own_part_and_the_prompt_stays_as_typed(
         core: Tabwise, fake_llm: FakeLLM, workdir: Path) -> None:
     sid = (await core.create_session(str(workdir), ai_config=ai("local1", "m1"),
-                                     terminal=False))["session_id"]
+                                     terminal=False)).session_id
     fake_llm.script("m1", Reply(text="I see a prompt.", reasoning="look at it"))
     await _turn(core, sid, "what is on screen?", context="$ ls\nmarker-7")
     # The model was sent two parts: the prompt, then the context.
@@ -73,7 +73,7 @@ async def test_decisions_survive_a_restart(make_home: Callable[..., Path], fake_
     core = await Tabwise.start(home)
     try:
         sid = (await core.create_session(str(workdir), ai_config=ai("local1", "m1"),
-                                         terminal=False))["session_id"]
+                                         terminal=False)).session_id
         for name, args, answer in (
                 ("write_file", {"path": "a.txt", "content": "A"}, "approve"),
                 ("write_file", {"path": "b.txt", "content": "B"}, "deny"),
@@ -123,7 +123,7 @@ def test_prompts_archived_with_the_context_in_their_text_still_read_right() -> N
 async def test_an_archived_session_has_a_conversation_too(
         core: Tabwise, fake_llm: FakeLLM, workdir: Path) -> None:
     sid = (await core.create_session(str(workdir), ai_config=ai("local1", "m1"),
-                                     terminal=False))["session_id"]
+                                     terminal=False)).session_id
     fake_llm.script("m1", Reply(text="kept"))
     await _turn(core, sid, "remember")
     await core.close_session(sid)

@@ -114,7 +114,7 @@ def test_the_cache_is_bounded() -> None:
 
 async def test_a_tab_sends_the_same_tool_schemas_request_after_request(
         core: Tabwise, fake_llm: FakeLLM, workdir: Path) -> None:
-    sid = (await core.create_session(str(workdir), terminal=False))["session_id"]
+    sid = (await core.create_session(str(workdir), terminal=False)).session_id
     await core.send_ai_prompt(sid, "one")
     await core.send_ai_prompt(sid, "two")
     first, second = (r.body["tools"] for r in fake_llm.requests[-2:])

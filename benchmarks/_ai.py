@@ -27,7 +27,6 @@ from ._rows import Row, row
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
 
-    from tabwise.api import AiConfig
     from tabwise.commands import Tabwise
 
 __all__ = ["CHUNK", "TERMINAL", "TERMINAL_EVENTS", "Part", "RpcClient", "Timing",
@@ -121,6 +120,7 @@ def openai_client(fake: FakeServer) -> AsyncOpenAI:
 
 
 async def session(core: Tabwise, workdir: Path, provider: str, model: str) -> str:
+    from tabwise.api import AiConfig
     info = await core.create_session(str(workdir), ai_config=AiConfig(provider, model),
                                      terminal=False)
     return info.session_id

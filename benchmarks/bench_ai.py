@@ -34,7 +34,6 @@ from ._fake import FakeServer, Reply
 from ._rows import Row, row
 
 if TYPE_CHECKING:
-    from tabwise.api import AiConfig
     from tabwise.commands import Tabwise
 
 IDS = ("P1", "P3")
@@ -133,6 +132,7 @@ def rss_kb() -> int:
 
 
 async def p3(core: Tabwise, fake: FakeServer, workdir: Path, quick: bool) -> list[Row]:
+    from tabwise.api import AiConfig
     n = 1000
     n_timed = 300 if quick else n
     n_traced = 300 if quick else n

@@ -24,7 +24,6 @@ from ._fake import FakeServer, Reply, ToolCall, bench_home
 from ._rows import Row, quantile, row
 
 if TYPE_CHECKING:
-    from tabwise.api import AiConfig
     from tabwise.commands import Tabwise
 
 IDS = ("P10.regex",)
@@ -70,6 +69,7 @@ async def direct_search(tree: Path, rounds: int) -> tuple[float, list[float]]:
 
 
 async def session(core: Tabwise, workdir: Path, provider: str, model: str) -> str:
+    from tabwise.api import AiConfig
     info = await core.create_session(str(workdir), ai_config=AiConfig(provider, model),
                                      terminal=False)
     return info.session_id

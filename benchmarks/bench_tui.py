@@ -115,7 +115,7 @@ async def warm_up(app: Any, screen: Any, clock: DeltaClock) -> None:
     """One short turn first: the provider SDK is imported on first use (a one-off a
     user pays once per run, not a cost of rendering)."""
     done = clock.completed
-    screen.send_prompt(screen.active_view.session_id, "warm up", None)
+    screen.tabs.send_prompt(screen.active_view.session_id, "warm up", None)
     await until(lambda: clock.completed > done, 60, 0.01)
     await asyncio.sleep(0.3)
 
@@ -137,7 +137,7 @@ async def stream_once(fake: FakeServer, home: Path, doc: str) -> dict[str, float
         fake.script("m1", Reply(text=doc, chunk_size=16))
         end = last_line(doc)
         cpu0, wall0 = time.thread_time(), time.perf_counter()
-        screen.send_prompt(view.session_id, "set up the services", None)
+        screen.tabs.send_prompt(view.session_id, "set up the services", None)
         await until(lambda: clock.completed > 1, 120, 0.01)
         shown, cpu = await painted(app, lambda: answer_done(view, doc), end)
         out["cpu"] = cpu - cpu0
@@ -238,7 +238,7 @@ async def paced_stream(fake: FakeServer, home: Path, doc: str, delay: float) -> 
         fake.script("m1", Reply(text=doc, chunk_size=16, chunk_delay=delay))
         cpu0 = time.process_time() - thread_cpu(fake_thread)
         wall0 = time.perf_counter()
-        screen.send_prompt(view.session_id, "explain", None)
+        screen.tabs.send_prompt(view.session_id, "explain", None)
         await until(lambda: clock.completed > 1, 120, 0.05)
         cpu = time.process_time() - thread_cpu(fake_thread) - cpu0
         wall = time.perf_counter() - wall0
@@ -307,7 +307,7 @@ async def latency_under_streams(fake: FakeServer, home: Path, doc: str,
         done = clock.completed
         fake.script("m1", *[Reply(text=doc, chunk_size=16, chunk_delay=0.004)] * 3)
         for sid in screen.order:
-            screen.send_prompt(sid, "set up the services", None)
+            screen.tabs.send_prompt(sid, "set up the services", None)
         await until(lambda: clock.first > 0, 30, 0.005)
         await asyncio.sleep(0.3)
         busy = await keystrokes(app, samples)

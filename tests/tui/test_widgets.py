@@ -169,3 +169,19 @@ def test_small_formatting_helpers() -> None:
         "first_prompt": "why is the build red?"})))
     assert "build" in line and "[closed]" in line and "p/m" in line
     assert "why is the build red?" in line
+
+
+async def test_entries_added_before_the_timeline_is_mounted_are_shown_in_order() -> None:
+    # An event can reach a tab whose view is still being mounted (a warning published
+    # while the first tab is created): it must be shown, not crash the event handler.
+    timeline = Timeline("s1")
+    timeline.add_notice("first warning", "warning")
+    timeline.add_notice("second", "info")
+    app = Harness(timeline)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        texts = [n.text for n in timeline.query(Notice)]
+        assert texts == ["first warning", "second"]
+        timeline.add_notice("after mount")
+        await pilot.pause()
+        assert [n.text for n in timeline.query(Notice)][-1] == "after mount"

@@ -51,6 +51,9 @@ class Timeline(VerticalScroll, can_focus=False):
         self._earlier: list[Widget] = []  # restored entries not mounted yet, oldest first
         self._marker: Notice | None = None  # "scroll up for more", while there is more
         self._loading = False
+        # Entries added before the timeline is mounted (an event can reach a tab whose
+        # view is still being mounted): mounted, in order, as soon as it is.
+        self._early: list[Widget] = []
 
     def watch_virtual_size(self, size: Size) -> None:
         # Anchor (follow new output) only once the content overflows: an anchored
@@ -71,11 +74,21 @@ class Timeline(VerticalScroll, can_focus=False):
         return resized
 
     def _add(self, widget: Widget) -> Widget:
-        self.mount(widget)
+        if self.is_mounted:
+            self.mount(widget)
+        else:
+            self._early.append(widget)
         return widget
+
+    def on_mount(self) -> None:
+        if self._early:
+            early, self._early = self._early, []
+            self.mount_all(early)
 
     @property
     def last_entry(self) -> Widget | None:
+        if self._early:
+            return self._early[-1]
         return self.children[-1] if self.children else None
 
     # -- entries ---------------------------------------------------------------------

@@ -294,3 +294,20 @@ async def test_an_answer_streamed_in_a_background_tab_is_whole_when_shown(
             return "\n".join(s.text for s in app.screen._compositor.render_strips())
 
         await until(lambda: "The end." in on_screen(), what="the whole answer shown")
+
+
+async def test_keys_typed_before_the_first_tab_has_focus_reach_its_terminal(
+        make_app: AppFactory, home: Path) -> None:
+    # The greeting can show a moment before the tab gets focus (seen in tmux under
+    # load): keys typed then are kept for the terminal, not dropped.
+    app = make_app(home)
+    async with app.run_test(size=SIZE) as pilot:
+        for char in "echo typed-early":
+            app.post_message(events.Key(char, char))
+        app.post_message(events.Key("enter", "\r"))
+        await ready(app)
+        view = active_view(app)
+        await until(lambda: "\ntyped-early" in view.terminal.screen_text(),
+                    what="the shell got every key typed before the tab had focus")
+        assert view.panel.prompt.text == ""
+        del pilot

@@ -11,7 +11,7 @@ import os
 import sys
 from typing import Any, ClassVar
 
-from textual import _ansi_sequences
+from textual import _ansi_sequences, events
 from textual.app import App
 from textual.binding import Binding, BindingsMap
 
@@ -70,6 +70,7 @@ class TabwiseApp(App[None], inherit_bindings=False):
         self._pump: EventPump | None = None
         self._stopped = False
         self.persistent = False  # tabs are kept in the archive (they come back)
+        self._early_keys: list[events.Key] = []  # typed before the main screen exists
 
     async def on_mount(self) -> None:
         try:
@@ -85,8 +86,9 @@ class TabwiseApp(App[None], inherit_bindings=False):
         # The shortcuts of [keys] replace the class defaults (F1 palette, F10 quit).
         self._bindings = BindingsMap(app_bindings(info.keys))
         self.persistent = info.persistent
-        await self.push_screen(MainScreen(self.core, info,
-                                          working_directory=self.working_directory))
+        screen = MainScreen(self.core, info, working_directory=self.working_directory)
+        screen.early_keys, self._early_keys = self._early_keys, []
+        await self.push_screen(screen)
         # Everything loaded so far lives as long as the app: moving it out of the
         # collector's sight turns 50-90 ms full collections (visible as stalls in the
         # terminal) into a few milliseconds.
@@ -96,6 +98,17 @@ class TabwiseApp(App[None], inherit_bindings=False):
         # import thread would compete with restoring the tabs for the interpreter.
         self.set_timer(1.5, lambda: self.run_worker(self._preload_sdks, thread=True,
                                                     exclusive=True, group="preload"))
+
+    def on_key(self, event: events.Key) -> None:
+        # Only keys nothing took get here. Before the first tab has focus (the core is
+        # starting, the tab is being built) that is every key typed: keep them for the
+        # widget that gets focus (MainScreen replays them), as a terminal would.
+        screen = self.main_screen
+        if screen is None or (not screen.ready and self.focused is None):
+            event.stop()
+            event.prevent_default()
+            target = screen.early_keys if screen is not None else self._early_keys
+            target.append(event)
 
     def _start_pump(self, core: Tabwise) -> None:
         self._pump = EventPump(core, self)

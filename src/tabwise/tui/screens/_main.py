@@ -87,6 +87,9 @@ class MainScreen(Screen[None]):
         self.active_id: str | None = None
         self.ready = False
         self._early: dict[str, list[Event]] = {}
+        # Keys typed before the first tab has focus (the app keeps them: the greeting
+        # can show a moment before): given to the focused widget then, never dropped.
+        self.early_keys: list[events.Key] = []
         self._gone: set[str] = set()
         # Events of sessions shown elsewhere (a comparison's columns), by session id.
         self.taps: dict[str, Callable[[Event], None]] = {}
@@ -143,6 +146,7 @@ class MainScreen(Screen[None]):
         await self.activate(active if active in self.views else live[0].session_id)
         self._show_settings_errors()
         self.ready = True
+        self.call_after_refresh(self._replay_early_keys)  # once the focus has moved
         gc.freeze()  # the restored tabs live on: out of the full collections' way
         self.call_after_refresh(self._prepare_next)
 
@@ -161,6 +165,14 @@ class MainScreen(Screen[None]):
         sid = min(waiting, key=lambda s: abs(self.order.index(s) - here))
         await self.views[sid].prepare(width)
         self.call_after_refresh(self._prepare_next)
+
+    def _replay_early_keys(self) -> None:
+        keys, self.early_keys = self.early_keys, []
+        view = self.active_view
+        target = self.focused or (view.terminal if view is not None else None)
+        if target is not None:
+            for key in keys:
+                target.post_message(events.Key(key.key, key.character))
 
     def _show_settings_errors(self) -> None:
         """Invalid settings did not stop the start: say what was wrong, all of it."""

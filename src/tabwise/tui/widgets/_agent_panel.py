@@ -20,15 +20,9 @@ from ...events import (
     Error,
     Event,
     McpStatus,
-    ReasoningDelta,
     SessionWarning,
     Started,
     StateChanged,
-    TextDelta,
-    ToolApprovalRequest,
-    ToolCall,
-    ToolDenied,
-    ToolResult,
 )
 from ._approval_card import ApprovalCard
 from ._prompt_input import PromptInput
@@ -215,26 +209,14 @@ class AgentPanel(Vertical):
     def apply_event(self, ev: Event) -> None:
         """Show one core event of this tab."""
         t = self.timeline
-        match ev.payload:
+        shown = t.apply_turn_event(ev.payload)
+        if isinstance(shown, ApprovalCard) and self.prompt.has_focus and not self.prompt.text:
+            self.call_after_refresh(shown.focus)
+        match ev.payload if shown is False else None:
             case StateChanged(state=state):
                 self.state = state
             case Started():
                 pass  # the state says busy (state_changed follows)
-            case TextDelta(delta=text):
-                t.text_delta(text)
-            case ReasoningDelta(delta=text):
-                t.reasoning_delta(text)
-            case ToolCall(request_id=rid, tool_name=name, args=args):
-                t.tool_call(rid, name, args)
-            case ToolApprovalRequest(request_id=rid, tool_name=name, args=args, risk=risk,
-                                     reasons=reasons, working_directory=cwd):
-                card = t.approval_request(rid, name, args, risk, cwd, reasons)
-                if self.prompt.has_focus and not self.prompt.text:
-                    self.call_after_refresh(card.focus)
-            case ToolDenied(request_id=rid, reason=reason):
-                t.tool_denied(rid, reason)
-            case ToolResult(request_id=rid, success=ok, result=result):
-                t.tool_result(rid, ok, result)
             case Completed():
                 t.end_turn()
             case Error(message=message):

@@ -16,13 +16,8 @@ from ...events import (
     Completed,
     Error,
     Event,
-    ReasoningDelta,
     StateChanged,
     TextDelta,
-    ToolApprovalRequest,
-    ToolCall,
-    ToolDenied,
-    ToolResult,
 )
 from ._status_bar import STATE_LABELS, format_spend
 from ._timeline import Timeline
@@ -119,23 +114,13 @@ class CompareColumn(Vertical):
         """Show one event of this column's fork. The state is the fork's own
         (``state_changed``); a fork that ended without an answer shows as ``error``."""
         t = self.timeline
+        if isinstance(ev.payload, TextDelta):
+            self.response += ev.payload.delta
+        if t.apply_turn_event(ev.payload) is not False:
+            return
         match ev.payload:
             case StateChanged(state=state):
                 self.state = "error" if state == "idle" and self.error is not None else state
-            case TextDelta(delta=text):
-                self.response += text
-                t.text_delta(text)
-            case ReasoningDelta(delta=text):
-                t.reasoning_delta(text)
-            case ToolCall(request_id=rid, tool_name=name, args=args):
-                t.tool_call(rid, name, args)
-            case ToolApprovalRequest(request_id=rid, tool_name=name, args=args, risk=risk,
-                                     reasons=reasons, working_directory=cwd):
-                t.approval_request(rid, name, args, risk, cwd, reasons)
-            case ToolDenied(request_id=rid, reason=reason):
-                t.tool_denied(rid, reason)
-            case ToolResult(request_id=rid, success=ok, result=result):
-                t.tool_result(rid, ok, result)
             case Completed(response=response, duration_ms=duration_ms):
                 self.response = response
                 self.duration_ms = duration_ms

@@ -10,6 +10,15 @@ from textual.geometry import Size
 from textual.widget import AwaitMount, Widget
 
 from ...api import Answer, Compaction, Message, Reasoning, ToolCall, TurnError, UserPrompt
+from ...events import (
+    Payload,
+    ReasoningDelta,
+    TextDelta,
+    ToolApprovalRequest,
+    ToolDenied,
+    ToolResult,
+)
+from ...events import ToolCall as ToolCallEvent
 from ._answer import AnswerBlock
 from ._approval_card import ApprovalCard
 from ._notice import Notice, NoticeKind
@@ -140,6 +149,28 @@ class Timeline(VerticalScroll, can_focus=False):
         if card is not None:
             card.set_denied(reason)
         self.resolve_approval(request_id, f"denied ({reason})" if reason else "denied")
+
+    def apply_turn_event(self, payload: Payload) -> ApprovalCard | bool:
+        """Show ``payload`` if it is part of a turn's stream (deltas, tool calls, their
+        approvals and results): the approval card it opened, True if it was shown, False
+        if it is not a stream event (the caller shows it its own way)."""
+        match payload:
+            case TextDelta(delta=text):
+                self.text_delta(text)
+            case ReasoningDelta(delta=text):
+                self.reasoning_delta(text)
+            case ToolCallEvent(request_id=rid, tool_name=name, args=args):
+                self.tool_call(rid, name, args)
+            case ToolApprovalRequest(request_id=rid, tool_name=name, args=args, risk=risk,
+                                     reasons=reasons, working_directory=cwd):
+                return self.approval_request(rid, name, args, risk, cwd, reasons)
+            case ToolDenied(request_id=rid, reason=reason):
+                self.tool_denied(rid, reason)
+            case ToolResult(request_id=rid, success=ok, result=result):
+                self.tool_result(rid, ok, result)
+            case _:
+                return False
+        return True
 
     def approval_request(self, request_id: str, tool_name: str, args: dict[str, Any],
                          risk: str, working_directory: str | None = None,

@@ -15,14 +15,16 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from tabwise.commands import Tabwise
+from tabwise.providers import PROVIDER_SPECS
 
 from fake_llm import FakeLLM
 from helpers import KEY1, KEY2
 
+# Every spec's key variable, plus what the SDKs read on their own.
 PROVIDER_KEY_VARS = (
-    "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY",
-    "OPENROUTER_API_KEY", "GROQ_API_KEY", "MISTRAL_API_KEY", "XAI_API_KEY",
-    "DEEPSEEK_API_KEY", "OPENAI_BASE_URL", "TABWISE_HOME",
+    *(s.key_var for s in PROVIDER_SPECS.values() if s.key_var),
+    "GOOGLE_API_KEY", "OPENAI_BASE_URL", "OLLAMA_BASE_URL", "OLLAMA_API_KEY",
+    "GROQ_BASE_URL", "TABWISE_HOME",
 )
 
 

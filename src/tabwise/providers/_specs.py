@@ -1,10 +1,11 @@
 """One :class:`ProviderSpec` per provider kind: everything tabwise knows about a kind.
 
 Adding a provider is one entry in :data:`PROVIDER_SPECS` (and its test): settings take
-the built-in names, kinds and key variables from here, the registry builds the
-pydantic-ai provider and model with the spec's functions, the catalog lists its known
-models, genai-prices prices it and knows its windows by the spec's ids, and model
-discovery asks a local server for what it serves when the spec says how.
+the built-in names, kinds and key variables from here, the first-run settings template
+lists it, the registry builds the pydantic-ai provider and model with the spec's
+functions, the catalog lists its known models, genai-prices prices it and knows its
+windows by the spec's ids, and model discovery asks a local server for what it serves
+when the spec says how. :class:`ProviderSpec` says which files a new provider touches.
 
 This module imports nothing of tabwise at run time (settings import it) and no SDK:
 each builder imports its pydantic-ai classes when it is first called.
@@ -13,7 +14,7 @@ each builder imports its pydantic-ai classes when it is first called.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal
 
@@ -31,7 +32,26 @@ ModelFactory = Callable[["ProviderSettings", str, "Provider[object]"], "Model"]
 
 @dataclass(frozen=True, slots=True)
 class ProviderSpec:
-    """What one provider kind is and how its pydantic-ai model is made."""
+    """What one provider kind is and how its pydantic-ai model is made.
+
+    Adding a provider kind touches:
+
+    1. this module: its builders (often an existing pair does: an OpenAI-compatible
+       vendor is ``_openai_provider`` + ``_chat_model`` with a ``default_base_url``) and
+       one ``ProviderSpec`` in ``_SPECS``;
+    2. ``tests/providers/test_specs.py``: its row in ``EXPECTED`` (the model class its
+       ``example_model`` is built as and where requests go). Every other test of
+       providers, settings and the template loops over :data:`PROVIDER_SPECS`, and a
+       test fails until the row exists;
+    3. ``pyproject.toml``, only if its SDK is new: the pydantic-ai extra
+       (``pydantic-ai-slim[...]``), then ``uv lock``;
+
+    and, for users, its name in README's list of built-in providers (a test checks the
+    list is complete) and a CHANGELOG line. No other code names providers: settings'
+    built-in names, kinds and key variables, the first-run settings template, the
+    catalog, prices, windows, discovery, ``tabwise models`` and the test fixture that
+    clears provider keys all read these specs.
+    """
 
     kind: str
     """The kind's name in settings (``kind = ...``), the archive, the API and the UI."""
@@ -41,6 +61,11 @@ class ProviderSpec:
     """Builds the pydantic-ai ``Model`` for a model name on a provider."""
     sdk_modules: tuple[str, ...]
     """What to import ahead of the first request (off the event loop)."""
+    _: KW_ONLY
+    title: str
+    """Who it is, in a few words, for the settings template ("Anthropic (Claude)")."""
+    example_model: str
+    """A model name it serves, shown in the template and built by the tests."""
     key_var: str | None = None
     """The environment variable read when settings name no key."""
     needs_key: bool = True
@@ -190,33 +215,44 @@ def _sdk(name: str, model_module: str = "openai") -> tuple[str, ...]:
 
 _SPECS = (
     ProviderSpec("openai", _openai_provider, _openai_model, _OPENAI,
+                 title="OpenAI (Responses API)", example_model="gpt-4.1-mini",
                  key_var="OPENAI_API_KEY", price_id="openai", known_models="openai",
                  extra_models=("gpt-4.1", "gpt-4.1-mini")),
     ProviderSpec("anthropic", _anthropic_provider, _anthropic_model, _sdk("anthropic", "anthropic"),
+                 title="Anthropic (Claude)", example_model="claude-sonnet-4-6",
                  key_var="ANTHROPIC_API_KEY", price_id="anthropic", known_models="anthropic"),
     ProviderSpec("gemini", _google_provider, _google_model, _sdk("google", "google"),
+                 title="Google Gemini", example_model="gemini-3.1-flash-lite",
                  key_var="GEMINI_API_KEY", price_id="google", known_models="google"),
     ProviderSpec("ollama", _ollama_provider, _chat_model, _sdk("ollama"),
+                 title="Ollama (a local server)", example_model="llama3.2",
                  needs_key=False, default_base_url=OLLAMA_DEFAULT, discovery="ollama"),
     ProviderSpec("openrouter", _openrouter_provider, _openrouter_model,
-                 _sdk("openrouter", "openrouter"), key_var="OPENROUTER_API_KEY",
-                 price_id="openrouter",
+                 _sdk("openrouter", "openrouter"),
+                 title="OpenRouter (vendor/model)", example_model="openai/gpt-4.1-mini",
+                 key_var="OPENROUTER_API_KEY", price_id="openrouter",
                  extra_models=("openai/gpt-4.1-mini", "anthropic/claude-sonnet-4.5",
                                "google/gemini-2.5-flash")),
     ProviderSpec("groq", _groq_provider, _groq_model, _sdk("groq", "groq"),
+                 title="Groq", example_model="openai/gpt-oss-20b",
                  key_var="GROQ_API_KEY", price_id="groq", known_models="groq"),
     ProviderSpec("mistral", _mistral_provider, _mistral_model, _sdk("mistral", "mistral"),
+                 title="Mistral AI", example_model="mistral-small-latest",
                  key_var="MISTRAL_API_KEY", price_id="mistral", known_models="mistral"),
     # xAI speaks the OpenAI API at its own address.
-    ProviderSpec("xai", _openai_provider, _chat_model, _OPENAI, key_var="XAI_API_KEY",
+    ProviderSpec("xai", _openai_provider, _chat_model, _OPENAI,
+                 title="xAI (Grok)", example_model="grok-4.3", key_var="XAI_API_KEY",
                  default_base_url="https://api.x.ai/v1", price_id="x-ai", known_models="xai"),
     ProviderSpec("deepseek", _deepseek_provider, _chat_model, _sdk("deepseek"),
+                 title="DeepSeek", example_model="deepseek-flash",
                  key_var="DEEPSEEK_API_KEY", price_id="deepseek", known_models="deepseek"),
     # Any chat-completions server at base_url: a kind only, never a built-in name. It is
     # priced by its URL (a local one matches nothing), and its windows fall back to
     # OpenAI's (such servers mostly serve OpenAI-named or open models).
-    ProviderSpec("openai-compatible", _openai_provider, _chat_model, _OPENAI, needs_key=False,
-                 builtin=False, price_by_url=True, window_id="openai", discovery="openai"),
+    ProviderSpec("openai-compatible", _openai_provider, _chat_model, _OPENAI,
+                 title="a chat-completions API at base_url", example_model="qwen2.5-coder",
+                 needs_key=False, builtin=False, price_by_url=True, window_id="openai",
+                 discovery="openai"),
 )
 
 PROVIDER_SPECS: Mapping[str, ProviderSpec] = MappingProxyType({s.kind: s for s in _SPECS})

@@ -77,7 +77,7 @@ async def _sessions(args: argparse.Namespace) -> int:
 
     core = await Tabwise.start(args.home, restore=False)
     try:
-        if core.archive is None:
+        if not (await core.get_app_info()).persistent:
             raise TabwiseError("Sessions are not persisted ([sessions] persist = false).")
         if args.action == "list":
             rows = await core.list_sessions(include_closed=args.all)
@@ -97,7 +97,7 @@ async def _sessions(args: argparse.Namespace) -> int:
                       f"{model:32}  {_spend(r.usage):>22}  "
                       f"{'  ' * depth}{'└ ' if depth else ''}{r.name}{fork}")
             return 0
-        sid = await core.archive.resolve_prefix(args.id)
+        sid = await core.resolve_session_id(args.id)
         if args.action == "show":
             info = next(i for i in await core.list_sessions(include_closed=True)
                         if i.session_id == sid)
@@ -118,24 +118,29 @@ async def _sessions(args: argparse.Namespace) -> int:
         await core.stop()
 
 
-def _models(args: argparse.Namespace) -> int:
-    from .providers import ProviderRegistry
-    from .settings import load_settings, resolve_paths
+async def _models(args: argparse.Namespace) -> int:
+    from .commands import Tabwise
 
-    settings = load_settings(resolve_paths(args.home).settings_file)
-    registry = ProviderRegistry(settings)
-    asyncio.run(registry.discover())  # what local servers serve (short timeouts)
-    for st in registry.statuses():
-        mark = "configured" if st.configured else f"not configured: {st.reason}"
-        if st.configured and st.reason:
-            mark += f" ({st.reason})"
-        default = "  (default)" if st.name == settings.default_provider else ""
-        print(f"{st.name} [{st.kind}] — {mark}{default}")
-        for m in st.models:
-            star = " *" if st.name == settings.default_provider and \
-                m == settings.default_model else ""
-            print(f"    {m}{star}")
-    return 0
+    core = await Tabwise.start(args.home, restore=False)
+    try:
+        errors = (await core.get_app_info()).settings_errors
+        for e in errors:
+            print(f"error: {e}", file=sys.stderr)
+        if errors:
+            return 1
+        default = await core.get_default_ai_config()
+        # refresh: what local servers serve (short timeouts)
+        for st in await core.list_providers(refresh=True):
+            mark = "configured" if st.configured else f"not configured: {st.reason}"
+            if st.configured and st.reason:
+                mark += f" ({st.reason})"
+            is_default = st.name == default.provider
+            print(f"{st.name} [{st.kind}] — {mark}{'  (default)' if is_default else ''}")
+            for m in st.models:
+                print(f"    {m}{' *' if is_default and m == default.model else ''}")
+        return 0
+    finally:
+        await core.stop()
 
 
 def _config(args: argparse.Namespace) -> int:
@@ -196,7 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "sessions":
             return asyncio.run(_sessions(args))
         if args.command == "models":
-            return _models(args)
+            return asyncio.run(_models(args))
         if args.command == "config":
             return _config(args)
         if args.command == "mcp":

@@ -8,10 +8,14 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tabwise import __version__
 from tabwise.commands import Tabwise
+from tabwise.errors import TabwiseError
 
 from helpers import ai
+from layering import violations
 
 
 def tabwise(*args: str) -> subprocess.CompletedProcess[str]:
@@ -91,3 +95,56 @@ def test_a_corrupt_archive_is_a_clear_one_line_error(tmp_path: Path) -> None:
     assert out.returncode == 1
     assert str(tmp_path / "tabwise.db") in out.stderr
     assert (tmp_path / "tabwise.db").read_bytes().startswith(b"this is not")
+
+
+async def test_sessions_by_an_ambiguous_unknown_or_empty_prefix(
+        make_home: Callable[..., Path], workdir: Path) -> None:
+    home = make_home()
+    core = await Tabwise.start(home)
+    # 17 ids, 16 hex digits: two of them start alike.
+    ids = [(await core.create_session(str(workdir), terminal=False)).session_id
+           for _ in range(17)]
+    await core.stop()
+    shared = next(c for c in "0123456789abcdef" if sum(i.startswith(c) for i in ids) > 1)
+    many = tabwise("--home", str(home), "sessions", "show", shared)
+    assert many.returncode == 1 and len(many.stderr.strip().splitlines()) == 1
+    assert f"prefix {shared!r} matches" in many.stderr and "type more characters" in many.stderr
+    empty = tabwise("--home", str(home), "sessions", "export", " ")
+    assert empty.returncode == 1 and "first few characters" in empty.stderr
+    unknown = tabwise("--home", str(home), "sessions", "rm", "zz")
+    assert unknown.returncode == 1 and "'zz'" in unknown.stderr
+    full = tabwise("--home", str(home), "sessions", "show", ids[0])
+    assert full.returncode == 0 and f"session_id: {ids[0]}" in full.stdout
+
+
+async def test_session_ids_resolve_without_an_archive_too(make_home: Callable[..., Path],
+                                                          workdir: Path) -> None:
+    home = make_home(persist=False)
+    assert "not persisted" in tabwise("--home", str(home), "sessions", "list").stderr
+    core = await Tabwise.start(home)
+    try:
+        sid = (await core.create_session(str(workdir), terminal=False)).session_id
+        assert await core.resolve_session_id(sid[:6]) == sid
+        assert await core.resolve_session_id(f" {sid} ") == sid
+        for bad, code in (("zz", "session_not_found"), ("", "invalid_params")):
+            with pytest.raises(TabwiseError) as err:
+                await core.resolve_session_id(bad)
+            assert err.value.code == code
+    finally:
+        await core.stop()
+
+
+def test_models_and_mcp_list_stop_at_invalid_settings(make_home: Callable[..., Path]) -> None:
+    home = make_home(extra='[mcp.bad]\ncommand = "x"\napproval = "maybe"\n')
+    for args in (("models",), ("mcp", "list", "--no-connect")):
+        out = tabwise("--home", str(home), *args)
+        assert out.returncode == 1 and "`mcp.bad.approval`" in out.stderr, args
+
+
+def test_the_cli_reads_nothing_inside_the_core() -> None:
+    import tabwise as package
+
+    root = Path(package.__file__).parent
+    found = [f"{name}:{v}" for name in ("cli.py", "_cli_mcp.py")
+             for v in violations((root / name).read_text(), "tabwise")]
+    assert not found, "the CLI reaches past the command layer:\n" + "\n".join(found)

@@ -3,10 +3,14 @@ a tab uses."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+
 from ..api import McpServerInfo, SessionInfo
 from ..mcp import pack_allowed
 from ._base import CoreBase
 from ._command import command
+from ._sessions import _resolve_dir
 
 __all__ = ["McpCommands"]
 
@@ -22,6 +26,15 @@ class McpCommands(CoreBase):
             self._session(session_id)
         return [McpServerInfo(**{**d, "tools": tuple(d["tools"])})
                 for d in self.mcp.describe(session_id)]
+
+    @command
+    async def check_mcp_servers(self,
+                                working_directory: str | None = None) -> list[McpServerInfo]:
+        """Start every configured MCP server once in ``working_directory`` (default: this
+        process's), report its status, error and tools, and stop it again (``tabwise mcp
+        list``; a settings screen's "test"). The tabs' servers are not touched."""
+        cwd = await asyncio.to_thread(_resolve_dir, working_directory or os.getcwd())
+        return await self.mcp.probe(cwd)
 
     def connected_mcp_servers(self, session_id: str) -> list[str]:
         """The tab's MCP servers that are connected now (for a status bar; not a command)."""

@@ -126,6 +126,26 @@ class SessionCommands(CoreBase):
                for info in out]
         return out[:limit] if limit is not None else out
 
+    @command
+    async def resolve_session_id(self, prefix: str) -> str:
+        """The full id of the one session, live or archived (closed ones too), whose id
+        starts with ``prefix``, so a user can type a few characters of it. A full id
+        resolves to itself. None: ``session_not_found``; several, or an empty prefix:
+        ``invalid_params``, naming the matches."""
+        if self.archive is not None:  # it holds every session, the live ones too
+            return await self.archive.resolve_prefix(prefix)
+        from ..archive import AmbiguousSessionPrefix
+
+        prefix = prefix.strip()
+        matches = sorted(sid for sid in self.sessions if sid.startswith(prefix))
+        if not prefix or (len(matches) > 1 and prefix not in matches):
+            raise AmbiguousSessionPrefix(prefix, [] if not prefix else matches)
+        if prefix in matches:
+            return prefix
+        if not matches:
+            raise SessionNotFound(prefix)
+        return matches[0]
+
     def _usage_of(self, info: SessionInfo, archived: dict[str, list[ModelUsage]]) -> Usage:
         bridge = self.ai.bridges.get(info.session_id) if info.live else None
         return (bridge.usage.summary() if bridge is not None

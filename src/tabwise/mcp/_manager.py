@@ -19,6 +19,7 @@ from pydantic_ai.toolsets import AbstractToolset
 
 from ..agent._policy import ToolSource
 from ..agent._policy_toolset import PolicyToolset
+from ..api import McpServerInfo
 from ..errors import InvalidParams
 from ..events import EventBus, McpStatus
 from ..settings import McpServerSettings, Settings
@@ -31,6 +32,15 @@ if TYPE_CHECKING:
 __all__ = ["McpManager"]
 
 _Key = tuple[str, tuple[Any, ...], str]
+
+
+def _info(cfg: McpServerSettings, server: McpServer | None,
+          selected: bool | None = None) -> McpServerInfo:
+    """``list_mcp_servers``' row of one configured server (``off`` when it runs not)."""
+    if server is None:
+        return McpServerInfo(cfg.name, cfg.transport, cfg.enabled, "off", None, (), selected)
+    return McpServerInfo(cfg.name, cfg.transport, cfg.enabled, server.status, server.error,
+                         tuple(f"{cfg.name}_{t}" for t in server.tool_names), selected)
 
 
 class McpManager:
@@ -98,11 +108,13 @@ class McpManager:
         key: _Key = (cfg.name, cfg.fingerprint(), where)
         server = self._servers.get(key)
         if server is None:
-            log = self.logs_dir / f"mcp-{cfg.name}.log" if self.logs_dir else None
-            server = McpServer(cfg, cwd, self._on_status, log_path=log)
+            server = McpServer(cfg, cwd, self._on_status, log_path=self._log_path(cfg))
             self._servers[key] = server
             server.start()
         return server
+
+    def _log_path(self, cfg: McpServerSettings) -> Path | None:
+        return self.logs_dir / f"mcp-{cfg.name}.log" if self.logs_dir else None
 
     def _release(self, session_id: str, server: McpServer) -> None:
         server.users.discard(session_id)
@@ -160,6 +172,28 @@ class McpManager:
                    if session_id is not None else {}),
             })
         return out
+
+    async def probe(self, cwd: Path) -> list[McpServerInfo]:
+        """Start every configured server once in ``cwd``, apart from the tabs' servers,
+        wait until each is connected or failed (each within its ``init_timeout_seconds``
+        and 10 s more) and stop them again: what they would give a tab, now."""
+        done = {name: asyncio.Event() for name in self.settings.mcp}
+
+        def changed(server: McpServer) -> None:
+            if server.status in ("connected", "failed"):
+                done[server.name].set()
+
+        servers = [McpServer(cfg, cwd, changed, log_path=self._log_path(cfg))
+                   for cfg in self.settings.mcp.values()]
+        for server in servers:
+            server.start()
+        try:
+            await asyncio.gather(*(asyncio.wait_for(done[s.name].wait(),
+                                                    s.settings.init_timeout_seconds + 10)
+                                   for s in servers), return_exceptions=True)
+            return [_info(s.settings, s) for s in servers]
+        finally:
+            await asyncio.gather(*(s.stop() for s in servers), return_exceptions=True)
 
     def update_settings(self, settings: Settings, cwds: dict[str, Path]) -> None:
         """New settings: servers whose table changed restart; removed ones stop."""

@@ -86,7 +86,7 @@ async def _sessions(args: argparse.Namespace) -> int:
                 return 0
             if not rows:
                 print("no sessions")
-            from .commands._fork import fork_tree
+            from .api.views import fork_tree
 
             for depth, r in fork_tree(rows):  # forks indented under their source
                 cfg = r.ai_config

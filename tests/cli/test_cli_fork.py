@@ -9,8 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tabwise.api import SessionInfo
+from tabwise.api.views import fork_tree
 from tabwise.commands import Tabwise
-from tabwise.commands._fork import fork_tree
 
 from helpers import ai
 

@@ -30,3 +30,15 @@ def test_the_check_sees_a_reach_past_the_commands() -> None:
               "    return self.core.ai.bridges, core._session('x'), core.list_sessions()\n")
     assert violations(source, "tabwise.tui.screens") == [
         "1: imports tabwise.agent", "4: core.ai", "4: core._session"]
+
+
+def test_the_check_sees_a_private_module_of_the_core() -> None:
+    source = ("from ...commands._fork import fork_tree\n"
+              "from ...commands import _snapshots, Tabwise\n"
+              "import tabwise.commands._compare_md\n"
+              "from ...api.views import fork_tree\n"
+              "from ..widgets._compare_column import CompareColumn\n")
+    assert violations(source, "tabwise.tui.screens") == [
+        "1: imports tabwise.commands._fork (private)",
+        "2: imports tabwise.commands._snapshots (private)",
+        "3: imports tabwise.commands._compare_md (private)"]

@@ -3,7 +3,8 @@
 Commands take and return the frozen dataclasses defined here; events are the classes of
 :mod:`tabwise.events`. In-process front ends (the TUI) use the objects themselves and
 ``match`` on their classes; only the JSON-RPC server turns them into JSON, with
-:func:`to_json` (one JSON shape per type).
+:func:`to_json` (one JSON shape per type). :mod:`tabwise.api.views` holds the views
+every front end draws alike (a fork tree, a comparison as Markdown).
 """
 
 from ._app_info import AppInfo
@@ -19,6 +20,8 @@ from ._conversation import (
     UserPrompt,
 )
 from ._info import (
+    MAX_COMPARE,
+    MIN_COMPARE,
     AiConfig,
     CompactResult,
     CompareError,
@@ -35,6 +38,8 @@ from ._info import (
 from ._json import to_json
 
 __all__ = [
+    "MAX_COMPARE",
+    "MIN_COMPARE",
     "AiConfig",
     "Answer",
     "AppInfo",

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "MAX_COMPARE",
+    "MIN_COMPARE",
     "AiConfig",
     "CompactResult",
     "CompareError",
@@ -161,6 +163,10 @@ class McpServerInfo:
     error: str | None
     tools: tuple[str, ...]
     selected: bool | None = None
+
+
+MIN_COMPARE, MAX_COMPARE = 2, 6
+"""How many ``ai_configs`` one ``compare_prompt`` takes (each gets its own fork)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from pydantic_ai.messages import ModelMessage, ModelRequest, UserPromptPart
 
-from ..api import AiConfig, CompareError, CompareResult, SessionInfo
+from ..api import MAX_COMPARE, MIN_COMPARE, AiConfig, CompareError, CompareResult, SessionInfo
 from ..errors import InvalidParams, SessionBusy, SessionNotFound, TabwiseError
 from ..events import ContextUsageChanged
 from ..mcp import pack_allowed
@@ -35,13 +35,9 @@ from ..sessions import Session
 from ._base import CoreBase
 from ._command import command
 
-__all__ = ["MAX_COMPARE", "MIN_COMPARE", "ForkCommands", "cut_at_turn", "fork_tree",
-           "turn_starts"]
+__all__ = ["ForkCommands", "cut_at_turn", "turn_starts"]
 
 log = logging.getLogger("tabwise")
-
-MIN_COMPARE, MAX_COMPARE = 2, 6
-
 
 def _starts_turn(msg: ModelMessage) -> bool:
     return (isinstance(msg, ModelRequest)
@@ -59,27 +55,6 @@ def cut_at_turn(messages: Sequence[ModelMessage], count: int) -> int:
     if count >= len(messages):
         return len(messages)
     return max((i for i in turn_starts(messages) if i <= count), default=0)
-
-
-def fork_tree(infos: Sequence[SessionInfo]) -> list[tuple[int, SessionInfo]]:
-    """``infos`` as a tree: each fork right under its source, with its depth; the order
-    among siblings is kept. A fork whose source is not among ``infos`` is a root."""
-    ids = {i.session_id for i in infos}
-    children: dict[str | None, list[SessionInfo]] = {}
-    for info in infos:
-        parent = info.forked_from
-        children.setdefault(parent if parent in ids else None, []).append(info)
-    out: list[tuple[int, SessionInfo]] = []
-    stack = [(0, i) for i in reversed(children.get(None, []))]
-    seen: set[str] = set()
-    while stack:
-        depth, info = stack.pop()
-        if info.session_id in seen:  # a cycle cannot happen, but never loop
-            continue
-        seen.add(info.session_id)
-        out.append((depth, info))
-        stack += [(depth + 1, c) for c in reversed(children.get(info.session_id, []))]
-    return out
 
 
 class ForkCommands(CoreBase):

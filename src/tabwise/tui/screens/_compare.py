@@ -33,9 +33,8 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
-from ...api import AiConfig, ProviderInfo
-from ...commands._compare_md import CompareEntry, comparison_markdown
-from ...commands._fork import MAX_COMPARE
+from ...api import MAX_COMPARE, AiConfig, ProviderInfo
+from ...api.views import CompareEntry, comparison_markdown
 from ...errors import ApprovalNotFound, TabwiseError
 from ...events import Cancelled, Completed, Error, Event, ToolApprovalRequest
 from ..widgets import ApprovalCard

@@ -14,7 +14,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...api import SessionInfo
-from ...commands._fork import fork_tree
+from ...api.views import fork_tree
 from ..widgets._status_bar import format_spend
 
 __all__ = ["SessionsBrowser", "describe_session"]

@@ -29,3 +29,17 @@ def test_every_error_has_a_stable_code() -> None:
     assert codes >= {"session_not_found", "ai_not_initialized", "session_busy",
                      "provider_not_configured", "unknown_provider", "invalid_params",
                      "approval_not_found", "settings_invalid", "internal"}
+
+
+def test_values_cross_layers_as_api_types_not_dicts() -> None:
+    """The core hands the command layer api dataclasses (``ProviderInfo``,
+    ``McpServerInfo``, ``PendingApprovalInfo``, ``ContextUsage``), never a ``to_dict()``
+    for it to convert (issue #13)."""
+    from pathlib import Path
+
+    import tabwise
+
+    root = Path(tabwise.__file__).parent
+    found = [str(p.relative_to(root)) for p in sorted(root.rglob("*.py"))
+             if "def to_dict(" in p.read_text()]
+    assert not found, f"to_dict() at the layer's edge: {found}"

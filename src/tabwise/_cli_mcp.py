@@ -17,12 +17,12 @@ async def _rows(args: argparse.Namespace) -> list[McpServerInfo] | None:
 
     core = await Tabwise.start(args.home, restore=False)
     try:
-        settings = await core.get_settings()
-        for w in settings["warnings"]:
+        app = await core.get_app_info()
+        for w in app.settings_warnings:
             print(f"warning: {w}", file=sys.stderr)
-        for e in settings["errors"]:
+        for e in app.settings_errors:
             print(f"error: {e}", file=sys.stderr)
-        if settings["errors"]:
+        if app.settings_errors:
             return None
         if args.no_connect:
             return await core.list_mcp_servers()  # no tab runs one here: all "off"

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..api import PendingApprovalInfo
 from ..errors import ApprovalNotFound, InvalidParams
 
 __all__ = ["ApprovalOutcome", "Approvals", "AuditRecord", "PendingApproval"]
@@ -51,10 +52,11 @@ class PendingApproval:
     # Why the policy asks whatever the settings say (a secret file, outside the tab).
     reasons: tuple[str, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"request_id": self.request_id, "tool_name": self.tool_name, "args": self.args,
-                "risk": self.risk, "reasons": list(self.reasons),
-                "created_at": self.created_at}
+    def info(self, working_directory: str) -> PendingApprovalInfo:
+        """``get_pending_approvals``' view of it; the call would run in
+        ``working_directory`` (the tab's)."""
+        return PendingApprovalInfo(self.request_id, self.tool_name, self.args, self.risk,
+                                   tuple(self.reasons), self.created_at, working_directory)
 
 
 class Approvals:

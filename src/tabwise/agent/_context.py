@@ -28,6 +28,7 @@ from pydantic_ai.messages import (
     UserPromptPart,
 )
 
+from ..api import ContextUsage
 from ..settings import ContextSettings
 
 __all__ = [
@@ -246,6 +247,6 @@ class ContextBudget:
             self.warned = False
         return False
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"used_tokens": self.used_tokens, "max_tokens": self.max_tokens,
-                "utilization": round(self.utilization, 4)}
+    def usage(self) -> ContextUsage:
+        """``get_context_usage``: how full the window is now (utilization to 4 places)."""
+        return ContextUsage(self.used_tokens, self.max_tokens, round(self.utilization, 4))

@@ -15,7 +15,8 @@ class AppInfo:
     draws with (``get_settings`` has them all, redacted).
 
     ``settings_errors`` lists what was invalid in the settings file when it was last
-    read: the core started anyway, with the default for each invalid value."""
+    read: the core started anyway, with the default for each invalid value;
+    ``settings_warnings`` what it ignored (unknown keys and the like)."""
 
     settings_file: str
     persistent: bool
@@ -24,3 +25,4 @@ class AppInfo:
     keys: KeysSettings = field(default_factory=KeysSettings)
     warning_threshold: float = 0.75
     scrollback: int = 10000
+    settings_warnings: tuple[str, ...] = ()

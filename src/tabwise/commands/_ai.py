@@ -66,9 +66,7 @@ class AiCommands(CoreBase):
         bridge = self._bridge(session_id)
         # Where the call would run: relative paths and commands are the tab's directory.
         cwd = str(bridge.working_directory)
-        return [PendingApprovalInfo(p.request_id, p.tool_name, p.args, p.risk, tuple(p.reasons),
-                                    p.created_at, cwd)
-                for p in bridge.approvals.pending()]
+        return [p.info(cwd) for p in bridge.approvals.pending()]
 
     @command
     async def respond_to_tool_approval(self, session_id: str, request_id: str, decision: str,
@@ -117,7 +115,7 @@ class AiCommands(CoreBase):
 
     @command
     async def get_context_usage(self, session_id: str) -> ContextUsage:
-        return ContextUsage(**self._bridge(session_id).context.to_dict())
+        return self._bridge(session_id).context.usage()
 
     @command
     async def compact_context(self, session_id: str) -> CompactResult:

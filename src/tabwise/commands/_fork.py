@@ -227,7 +227,7 @@ class ForkCommands(CoreBase):
         a.hooks.messages_added(session_id, list(new))
         await a.hooks.flush()
         a.context.observe(a.history)
-        c = a.context
-        a.publish(ContextUsageChanged(c.used_tokens, c.max_tokens, round(c.utilization, 4)))
+        u = a.context.usage()
+        a.publish(ContextUsageChanged(u.used_tokens, u.max_tokens, u.utilization))
         await self.close_session(fork_id)
         return self._info(src)

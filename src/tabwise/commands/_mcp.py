@@ -24,8 +24,7 @@ class McpCommands(CoreBase):
         session id: as that tab uses them, with ``selected``)."""
         if session_id is not None:
             self._session(session_id)
-        return [McpServerInfo(**{**d, "tools": tuple(d["tools"])})
-                for d in self.mcp.describe(session_id)]
+        return self.mcp.describe(session_id)
 
     @command
     async def check_mcp_servers(self,

@@ -27,8 +27,7 @@ class SettingsCommands(CoreBase):
         (a few seconds at most when a server does not answer)."""
         if refresh:
             await self.providers.discover()
-        return [ProviderInfo(p.name, p.kind, p.configured, p.reason, tuple(p.models))
-                for p in self.providers.statuses()]
+        return self.providers.statuses()
 
     @command
     async def get_app_info(self) -> AppInfo:
@@ -40,7 +39,8 @@ class SettingsCommands(CoreBase):
                        restore_on_start=st.sessions.restore_on_start,
                        settings_errors=tuple(st.errors), keys=st.keys,
                        warning_threshold=st.context.warning_threshold,
-                       scrollback=st.terminal.scrollback)
+                       scrollback=st.terminal.scrollback,
+                       settings_warnings=tuple(st.warnings))
 
     def preload_providers(self) -> None:
         """Import the SDKs of the providers the live tabs and the defaults use (blocking:

@@ -154,23 +154,18 @@ class McpManager:
         """Names of the tab's servers that are connected now."""
         return [n for n, s in self._tabs.get(session_id, {}).items() if s.status == "connected"]
 
-    def describe(self, session_id: str | None = None) -> list[dict[str, Any]]:
-        """``list_mcp_servers``: every configured server, for one tab or for any."""
+    def describe(self, session_id: str | None = None) -> list[McpServerInfo]:
+        """``list_mcp_servers``: every configured server, for one tab (with whether it
+        uses it) or for any."""
         out = []
         for name, cfg in self.settings.mcp.items():
             server: McpServer | None
             if session_id is not None:
                 server = self._tabs.get(session_id, {}).get(name)
+                out.append(_info(cfg, server, name in self.selection(session_id)))
             else:
                 server = next((s for s in self._servers.values() if s.name == name), None)
-            out.append({
-                "name": name, "transport": cfg.transport, "enabled": cfg.enabled,
-                "status": server.status if server else "off",
-                "error": server.error if server else None,
-                "tools": [f"{name}_{t}" for t in server.tool_names] if server else [],
-                **({"selected": name in self.selection(session_id)}
-                   if session_id is not None else {}),
-            })
+                out.append(_info(cfg, server))
         return out
 
     async def probe(self, cwd: Path) -> list[McpServerInfo]:

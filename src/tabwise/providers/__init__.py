@@ -14,7 +14,7 @@ from ._specs import PROVIDER_SPECS, ProviderSpec, spec_for
 
 if TYPE_CHECKING:
     from ._catalog import DEFAULT_CONTEXT_WINDOW, catalog_models, context_window
-    from ._registry import BuiltModel, ProviderRegistry, ProviderStatus
+    from ._registry import BuiltModel, ProviderRegistry
 
 __all__ = [
     "DEFAULT_CONTEXT_WINDOW",
@@ -22,7 +22,6 @@ __all__ = [
     "BuiltModel",
     "ProviderRegistry",
     "ProviderSpec",
-    "ProviderStatus",
     "catalog_models",
     "context_window",
     "spec_for",
@@ -30,7 +29,7 @@ __all__ = [
 
 _LAZY = {"DEFAULT_CONTEXT_WINDOW": "_catalog", "catalog_models": "_catalog",
          "context_window": "_catalog", "BuiltModel": "_registry",
-         "ProviderRegistry": "_registry", "ProviderStatus": "_registry"}
+         "ProviderRegistry": "_registry"}
 
 
 def __getattr__(name: str) -> Any:

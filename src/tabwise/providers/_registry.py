@@ -12,8 +12,9 @@ import asyncio
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ..api import ProviderInfo
 from ..errors import InvalidParams, ProviderNotConfigured, UnknownProvider
 from ..settings import ProviderSettings, Settings, resolve_secret
 from ._catalog import catalog_models, context_window
@@ -27,22 +28,7 @@ if TYPE_CHECKING:
     from pydantic_ai.providers import Provider
     from pydantic_ai.settings import ModelSettings
 
-__all__ = ["BuiltModel", "ProviderRegistry", "ProviderStatus"]
-
-
-@dataclass(frozen=True, slots=True)
-class ProviderStatus:
-    """What ``list_providers`` reports for one provider."""
-
-    name: str
-    kind: str
-    configured: bool
-    reason: str | None
-    models: list[str]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "kind": self.kind, "configured": self.configured,
-                "reason": self.reason, "models": self.models}
+__all__ = ["BuiltModel", "ProviderRegistry"]
 
 
 @dataclass(slots=True)
@@ -117,7 +103,7 @@ class ProviderRegistry:
             raise UnknownProvider(f"Unknown provider {name!r}; known providers: {known}.")
         return p
 
-    def status(self, name: str) -> ProviderStatus:
+    def status(self, name: str) -> ProviderInfo:
         """What ``list_providers`` says of ``name``. For local servers the models are
         what the server serves (cached; a stale cache is refreshed in the background);
         when it cannot be reached the configured ones stay and ``reason`` says why."""
@@ -131,8 +117,8 @@ class ProviderRegistry:
                 reason = found.error
             elif found is not None:
                 models = list(dict.fromkeys([*models, *found.models]))
-            return ProviderStatus(name, p.kind, True, reason, models)
-        return ProviderStatus(name, p.kind, reason is None, reason, models)
+            return ProviderInfo(name, p.kind, True, reason, tuple(models))
+        return ProviderInfo(name, p.kind, reason is None, reason, tuple(models))
 
     async def discover(self) -> None:
         """Fetch every local server's model list now (``tabwise models``)."""
@@ -141,7 +127,7 @@ class ProviderRegistry:
                   and spec_for(p.kind).discovery and _missing_key_reason(p) is None]
         await asyncio.gather(*(self.discovery.refresh(p) for p in wanted))
 
-    def statuses(self) -> list[ProviderStatus]:
+    def statuses(self) -> list[ProviderInfo]:
         return [self.status(n) for n in self._settings.provider_names()]
 
     def build(self, provider: str, model: str) -> BuiltModel:

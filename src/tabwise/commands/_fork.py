@@ -39,6 +39,7 @@ __all__ = ["ForkCommands", "cut_at_turn", "turn_starts"]
 
 log = logging.getLogger("tabwise")
 
+
 def _starts_turn(msg: ModelMessage) -> bool:
     return (isinstance(msg, ModelRequest)
             and not any(getattr(p, "part_kind", "") == "compaction" for p in msg.parts)

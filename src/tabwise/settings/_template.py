@@ -48,7 +48,8 @@ def _providers_section() -> str:
     first = spec_for(default.default_provider)
     # The table above gives each built-in's key variable; a local server's stanza is
     # shown too, since its address is what a user most often changes.
-    local = [s for s in PROVIDER_SPECS.values() if s.builtin and not s.needs_key]
+    local = [s for s in PROVIDER_SPECS.values()
+             if s.builtin and not s.needs_key and s is not first]
     custom = [s for s in PROVIDER_SPECS.values() if not s.builtin]
     lines = [
         "[ai]",
@@ -61,7 +62,8 @@ def _providers_section() -> str:
         *_builtin_table(),
         "",
         f"[ai.{first.kind}]",
-        f'api_key = "${first.key_var}"',
+        f'api_key = "${first.key_var}"' if first.key_var
+        else f'base_url = "{first.default_base_url or _CUSTOM_BASE_URL}"',
         _line('# base_url = "https://gateway.example/v1"', "another address (a proxy)"),
         _line(f'# models = ["{first.example_model}"]', "added to the model picker"),
         _line("# timeout_seconds = 120", "give up when the provider is silent this long"),

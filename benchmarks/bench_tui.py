@@ -44,7 +44,8 @@ from ._rows import Row, quantile, row
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "tui"))
 from markdown_sample import sample_markdown
 
-IDS = ("P7", "P7.1", "P7.1b", "P7.2", "P7.3", "P7.4", "P7.4b", "P7.5", "P7.5b", "P7.5c")
+IDS = ("P7", "P7.1", "P7.1b", "P7.2", "P7.2a", "P7.2r", "P7.2b", "P7.3", "P7.4", "P7.4b",
+       "P7.5", "P7.5b", "P7.5c")
 
 SIZE = (140, 45)
 SHELL_EXTRA = '\n[terminal]\nshell = "/bin/sh"\n'
@@ -197,12 +198,60 @@ async def render_at_once(app: Any, pilot: Any, doc: str) -> tuple[float, float]:
     return cpu - cpu0, shown - wall0
 
 
+async def pipeline_once(fake: FakeServer, home: Path, doc: str) -> float:
+    """The same stream through the core alone, no TUI: the main thread's CPU from the
+    prompt to ``completed`` reaching a subscriber (pydantic-ai, the openai SDK, the
+    bridge and the bus — what the app pays per chunk before anything is drawn)."""
+    from tabwise.api import AiConfig
+    from tabwise.commands import Tabwise
+
+    core = await Tabwise.start(home)
+    try:
+        info = await core.create_session(str(home.parent / "work"),
+                                         ai_config=AiConfig("local1", "m1"), terminal=False)
+        sid = info.session_id
+        fake.script("m1", Reply(text="warm up"))
+        await core.send_ai_prompt(sid, "warm up")  # the SDK's first use is a one-off
+        fake.script("m1", Reply(text=doc, chunk_size=16))
+        sub = core.subscribe(sid)
+        cpu0 = time.thread_time()
+        task = asyncio.create_task(core.send_ai_prompt(sid, "set up the services"))
+        async for ev in sub:
+            if isinstance(ev.payload, Completed):
+                break
+        cpu = time.thread_time() - cpu0
+        sub.close()
+        await task
+        return cpu
+    finally:
+        await core.stop()
+
+
+async def raw_sdk_once(fake: FakeServer, doc: str) -> float:
+    """The same stream read by the openai SDK alone: the floor under every layer."""
+    from ._ai import openai_client, raw_stream
+
+    client = openai_client(fake)
+    fake.script("m1", Reply(text="warm up"))
+    await raw_stream(client, "m1")
+    fake.script("m1", Reply(text=doc, chunk_size=16))
+    cpu0 = time.thread_time()
+    await raw_stream(client, "m1")
+    cpu = time.thread_time() - cpu0
+    await client.close()
+    return cpu
+
+
 def stream_rows(quick: bool) -> list[Row]:
     _env()
     doc = sample_markdown(20_000)
     with FakeServer() as fake, bench_home(fake.base_url, extra=SHELL_EXTRA) as home:
         r = asyncio.run(stream_once(fake, home, doc))
+        pipeline = asyncio.run(pipeline_once(fake, home, doc))
+        raw = asyncio.run(raw_sdk_once(fake, doc))
     ratio = r["cpu"] / r["baseline_cpu"] if r["baseline_cpu"] else None
+    tui = max(r["cpu"] - pipeline, 0.0)
+    tui_ratio = tui / r["baseline_cpu"] if r["baseline_cpu"] else None
     return [
         row("P7.1", f"{len(doc) // 1000} KB Markdown streamed fast: last delta → on screen",
             round(r["latency"], 3), "s", "<= 0.5 s", r["latency"] <= 0.5),
@@ -212,6 +261,16 @@ def stream_rows(quick: bool) -> list[Row]:
             "document once (baseline)", round(r["cpu"], 3), "s", "<= 3x",
             ratio is not None and ratio <= 3, baseline=round(r["baseline_cpu"], 3),
             ratio=round(ratio, 2) if ratio else None),
+        row("P7.2a", "same stream through the core alone, no TUI (pydantic-ai, openai "
+            "SDK, bridge, bus): main-thread CPU", round(pipeline, 3), "s", "", None,
+            baseline=round(r["baseline_cpu"], 3),
+            ratio=round(pipeline / r["baseline_cpu"], 2) if r["baseline_cpu"] else None),
+        row("P7.2r", "same stream read by the openai SDK alone (the floor): main-thread "
+            "CPU", round(raw, 3), "s", "", None, baseline=round(r["baseline_cpu"], 3),
+            ratio=round(raw / r["baseline_cpu"], 2) if r["baseline_cpu"] else None),
+        row("P7.2b", "P7.2 minus P7.2a: the TUI's own CPU for the stream vs rendering "
+            "once", round(tui, 3), "s", "", None, baseline=round(r["baseline_cpu"], 3),
+            ratio=round(tui_ratio, 2) if tui_ratio is not None else None),
     ]
 
 
@@ -447,7 +506,7 @@ def restored_rows(quick: bool) -> list[Row]:
 
 
 PARTS: dict[str, tuple[tuple[str, ...], Callable[[bool], list[Row]]]] = {
-    "stream": (("P7.1", "P7.1b", "P7.2"), stream_rows),
+    "stream": (("P7.1", "P7.1b", "P7.2", "P7.2a", "P7.2r", "P7.2b"), stream_rows),
     "paced": (("P7.3",), paced_rows),
     "latency": (("P7.4", "P7.4b"), latency_rows),
     "restored": (("P7.5", "P7.5b", "P7.5c"), restored_rows),

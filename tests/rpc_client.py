@@ -5,12 +5,18 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-from typing import Any
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from tabwise.api import to_json
+from tabwise.server import start_server
+
+if TYPE_CHECKING:
+    from tabwise.commands import Tabwise
 
 
 class RpcError(Exception):
@@ -76,3 +82,25 @@ class RpcClient:
     async def close(self) -> None:
         await self.ws.close()
         self._reader.cancel()
+
+
+@asynccontextmanager
+async def serving(core: Tabwise, **server_kw: Any) -> AsyncIterator[tuple[int, str]]:
+    """``tabwise serve`` for ``core`` on a free loopback port: its port and token."""
+    server = await start_server(core, "127.0.0.1", 0, **server_kw)
+    try:
+        yield server.sockets[0].getsockname()[1], core.paths.token_file.read_text().strip()
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+@asynccontextmanager
+async def connected(core: Tabwise, **server_kw: Any) -> AsyncIterator[RpcClient]:
+    """One client of a server for ``core``; both are closed at the end."""
+    async with serving(core, **server_kw) as (port, token):
+        client = await RpcClient.connect(f"ws://127.0.0.1:{port}/rpc", token)
+        try:
+            yield client
+        finally:
+            await client.close()

@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 
 from tabwise.commands import COMMANDS, Tabwise
-from tabwise.server import start_server
 
+from rpc_client import serving
 from ws_raw import RawWs
 
 SEED = 1010
@@ -207,13 +207,8 @@ class Fuzzer:
 
 @pytest.fixture
 async def served(core: Tabwise) -> AsyncIterator[tuple[int, str]]:
-    server = await start_server(core, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        yield port, core.paths.token_file.read_text().strip()
-    finally:
-        server.close()
-        await server.wait_closed()
+    async with serving(core) as port_and_token:
+        yield port_and_token
 
 
 async def test_fuzz_every_command(served: tuple[int, str], core: Tabwise, workdir: Path,

@@ -73,6 +73,10 @@ def _run_writer_and_kill(db_path: Path) -> int:
     finally:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
+        # The writer may have reported more turns than were read before the kill landed
+        # (a loaded machine): the last one it reported is the last line in the pipe.
+        for line in proc.stdout.read().split():
+            last = int(line)
         proc.stdout.close()
     assert proc.returncode == -signal.SIGKILL
     assert Path(f"{db_path}-wal").exists()  # killed with a live WAL, not closed cleanly

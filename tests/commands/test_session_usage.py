@@ -11,11 +11,10 @@ from genai_prices import Usage, calc_price
 from tabwise.api import to_json
 from tabwise.commands import Tabwise
 from tabwise.errors import SessionNotFound
-from tabwise.server import start_server
 
 from fake_llm import FakeLLM, Reply, ToolCall
 from helpers import ai, collect_until, of_type, terminal
-from rpc_client import RpcClient, RpcError
+from rpc_client import RpcError, connected
 
 OPENAI_VIA_FAKE = """
 [ai.openai]
@@ -122,11 +121,7 @@ async def test_usage_of_an_unknown_session(core: Tabwise) -> None:
 
 
 async def test_usage_over_json_rpc(core: Tabwise, fake_llm: FakeLLM, workdir: Path) -> None:
-    server = await start_server(core, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    client = await RpcClient.connect(f"ws://127.0.0.1:{port}/rpc",
-                                     core.paths.token_file.read_text().strip())
-    try:
+    async with connected(core) as client:
         sid = (await client.call("create_session", working_directory=str(workdir),
                                  terminal=False))["session_id"]
         await client.call("subscribe_events", session_id=sid)
@@ -143,7 +138,3 @@ async def test_usage_over_json_rpc(core: Tabwise, fake_llm: FakeLLM, workdir: Pa
             assert exc.code == "session_not_found"
         else:
             raise AssertionError("expected session_not_found")
-    finally:
-        await client.close()
-        server.close()
-        await server.wait_closed()

@@ -9,6 +9,9 @@ from typing import Any
 
 from tabwise.commands import Tabwise
 
+from fake_llm import FakeLLM, RecordedRequest
+from helpers import ai
+
 HERE = Path(__file__).parent
 SERVER = HERE / "mcp_server.py"
 GARBAGE = HERE / "garbage_server.py"
@@ -37,3 +40,21 @@ async def wait_status(core: Tabwise, sid: str, server: str, status: str,
                     return row
         await asyncio.sleep(0.05)
     raise AssertionError(f"{server} never reached {status}: {last}")
+
+
+async def tab(core: Tabwise, workdir: Path) -> str:
+    """A new tab on local1/m1 without a terminal: its id."""
+    info = await core.create_session(str(workdir), ai_config=ai("local1", "m1"),
+                                     terminal=False)
+    return str(info.session_id)
+
+
+def last_tool_message(fake_llm: FakeLLM) -> str:
+    """What the last request to m1 sent as the last tool result."""
+    msgs = [m for m in fake_llm.requests_for("m1")[-1].messages if m["role"] == "tool"]
+    return str(msgs[-1]["content"])
+
+
+def tool_names(req: RecordedRequest) -> set[str]:
+    """The tools a request offered the model."""
+    return {t["function"]["name"] for t in req.body.get("tools", [])}

@@ -10,19 +10,8 @@ from pathlib import Path
 from tabwise.commands import Tabwise
 
 from fake_llm import FakeLLM, Reply, ToolCall
-from helpers import ai, collect_until, of_type, terminal
-from mcp_helpers import GARBAGE, stdio_table, wait_status
-
-
-async def tab(core: Tabwise, workdir: Path) -> str:
-    info = await core.create_session(str(workdir), ai_config=ai("local1", "m1"),
-                                     terminal=False)
-    return str(info.session_id)
-
-
-def last_tool_message(fake_llm: FakeLLM) -> str:
-    msgs = [m for m in fake_llm.requests_for("m1")[-1].messages if m["role"] == "tool"]
-    return str(msgs[-1]["content"])
+from helpers import collect_until, of_type, terminal
+from mcp_helpers import GARBAGE, last_tool_message, stdio_table, tab, wait_status
 
 
 async def test_a_missing_command_fails_with_a_sentence_and_the_tab_works(

@@ -17,11 +17,10 @@ from tabwise.agent.toolkit import SecretRules
 from tabwise.commands import Tabwise
 from tabwise.errors import InvalidParams, SettingsInvalid
 from tabwise.mcp import pack_allowed, unpack_allowed
-from tabwise.server import start_server
 from tabwise.settings import AgentSettings, parse_settings
 
 from mcp_helpers import GARBAGE, stdio_table
-from rpc_client import RpcClient, RpcError
+from rpc_client import RpcError, connected
 
 
 def mcp(**servers: dict[str, Any]) -> Any:
@@ -117,29 +116,23 @@ def test_the_archive_encoding_of_a_tabs_servers() -> None:
 
 async def test_commands_over_json_rpc(make_home: Callable[..., Path], workdir: Path) -> None:
     core = await Tabwise.start(make_home(extra=stdio_table("g", GARBAGE)))
-    server = await start_server(core, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    client = await RpcClient.connect(f"ws://127.0.0.1:{port}/rpc",
-                                     core.paths.token_file.read_text().strip())
     try:
-        info = await client.call("create_session", working_directory=str(workdir),
-                                 terminal=False)
-        assert info["mcp_servers"] == ["g"]
-        rows = await client.call("list_mcp_servers")
-        assert rows[0]["name"] == "g" and rows[0]["transport"] == "stdio"
-        info = await client.call("set_session_mcp_servers", session_id=info["session_id"],
-                                 names=[])
-        assert info["mcp_servers"] == []
-        with pytest.raises(RpcError) as err:
-            await client.call("set_session_mcp_servers", session_id=info["session_id"],
-                              names=["nope"])
-        assert err.value.error["data"]["code"] == "invalid_params"
-        with pytest.raises(InvalidParams, match="Unknown MCP server 'nope'"):
-            await core.set_session_mcp_servers(info["session_id"], ["nope"])
+        async with connected(core) as client:
+            info = await client.call("create_session", working_directory=str(workdir),
+                                     terminal=False)
+            assert info["mcp_servers"] == ["g"]
+            rows = await client.call("list_mcp_servers")
+            assert rows[0]["name"] == "g" and rows[0]["transport"] == "stdio"
+            info = await client.call("set_session_mcp_servers", session_id=info["session_id"],
+                                     names=[])
+            assert info["mcp_servers"] == []
+            with pytest.raises(RpcError) as err:
+                await client.call("set_session_mcp_servers", session_id=info["session_id"],
+                                  names=["nope"])
+            assert err.value.error["data"]["code"] == "invalid_params"
+            with pytest.raises(InvalidParams, match="Unknown MCP server 'nope'"):
+                await core.set_session_mcp_servers(info["session_id"], ["nope"])
     finally:
-        await client.close()
-        server.close()
-        await server.wait_closed()
         await core.stop()
 
 

@@ -10,17 +10,7 @@ from tabwise.commands import Tabwise
 
 from fake_llm import FakeLLM, Reply, ToolCall
 from helpers import ai, collect_until, of_type, terminal
-from mcp_helpers import stdio_table, wait_status
-
-
-def tool_names(req) -> set[str]:  # type: ignore[no-untyped-def]
-    return {t["function"]["name"] for t in req.body.get("tools", [])}
-
-
-async def tab(core: Tabwise, workdir: Path) -> str:
-    info = await core.create_session(str(workdir), ai_config=ai("local1", "m1"),
-                                     terminal=False)
-    return str(info.session_id)
+from mcp_helpers import stdio_table, tab, tool_names, wait_status
 
 
 async def test_mcp_call_asks_in_that_tab_only_and_the_result_reaches_the_model(

@@ -16,8 +16,8 @@ import pytest
 from tabwise.commands import Tabwise
 
 from fake_llm import FakeLLM, Reply, ToolCall
-from helpers import ai, fields
-from mcp_helpers import SERVER, stdio_table, wait_status
+from helpers import fields
+from mcp_helpers import SERVER, last_tool_message, stdio_table, tab, wait_status
 
 SECRET = "mcp-secret-token-9f8e7d6c"
 
@@ -49,17 +49,6 @@ def http_server() -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(10)
-
-
-async def tab(core: Tabwise, workdir: Path) -> str:
-    info = await core.create_session(str(workdir), ai_config=ai("local1", "m1"),
-                                     terminal=False)
-    return str(info.session_id)
-
-
-def last_tool_message(fake_llm: FakeLLM) -> str:
-    msgs = [m for m in fake_llm.requests_for("m1")[-1].messages if m["role"] == "tool"]
-    return str(msgs[-1]["content"])
 
 
 async def test_streamable_http_with_a_header_from_the_environment(

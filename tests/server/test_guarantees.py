@@ -15,22 +15,16 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from tabwise.commands import Tabwise
-from tabwise.server import start_server
 
 from fake_llm import FakeLLM, Reply
-from rpc_client import RpcClient, RpcError
+from rpc_client import RpcClient, RpcError, serving
 from ws_raw import RawWs
 
 
 @pytest.fixture
 async def served(core: Tabwise) -> AsyncIterator[tuple[int, str]]:
-    server = await start_server(core, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        yield port, core.paths.token_file.read_text().strip()
-    finally:
-        server.close()
-        await server.wait_closed()
+    async with serving(core) as port_and_token:
+        yield port_and_token
 
 
 @pytest.fixture

@@ -8,24 +8,15 @@ from pathlib import Path
 import pytest
 
 from tabwise.commands import Tabwise
-from tabwise.server import start_server
 
 from fake_llm import FakeLLM, Reply
-from rpc_client import RpcClient, RpcError
+from rpc_client import RpcClient, RpcError, connected
 
 
 @pytest.fixture
 async def client(core: Tabwise) -> AsyncIterator[RpcClient]:
-    server = await start_server(core, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    token = core.paths.token_file.read_text().strip()
-    c = await RpcClient.connect(f"ws://127.0.0.1:{port}/rpc", token)
-    try:
+    async with connected(core) as c:
         yield c
-    finally:
-        await c.close()
-        server.close()
-        await server.wait_closed()
 
 
 async def test_fork_and_compare_over_rpc(client: RpcClient, fake_llm: FakeLLM,

@@ -10,10 +10,9 @@ from typing import Any
 import pytest
 
 from tabwise.commands import Tabwise
-from tabwise.server import start_server
 
 from fake_llm import FakeLLM, Reply, ToolCall
-from rpc_client import RpcClient, RpcError
+from rpc_client import RpcClient, RpcError, connected
 
 # What the state is told relative to: the turn's milestones.
 MILESTONES = ("started", "tool_approval_request", "tool_result", "completed", "error",
@@ -22,16 +21,8 @@ MILESTONES = ("started", "tool_approval_request", "tool_result", "completed", "e
 
 @pytest.fixture
 async def client(core: Tabwise) -> AsyncIterator[RpcClient]:
-    server = await start_server(core, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    token = core.paths.token_file.read_text().strip()
-    c = await RpcClient.connect(f"ws://127.0.0.1:{port}/rpc", token)
-    try:
+    async with connected(core) as c:
         yield c
-    finally:
-        await c.close()
-        server.close()
-        await server.wait_closed()
 
 
 async def events_until(client: RpcClient, type_: str) -> list[dict[str, Any]]:

@@ -18,12 +18,13 @@ from collections.abc import AsyncIterable, Awaitable, Callable, Coroutine, Seque
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic_ai import RunContext
+from pydantic_ai import RunContext, capture_run_messages
 from pydantic_ai.messages import (
     AgentStreamEvent,
     FunctionToolCallEvent,
     FunctionToolResultEvent,
     ModelMessage,
+    ModelRequest,
     PartDeltaEvent,
     PartStartEvent,
     TextPart,
@@ -31,6 +32,7 @@ from pydantic_ai.messages import (
     ThinkingPart,
     ThinkingPartDelta,
     UserContent,
+    UserPromptPart,
 )
 from pydantic_ai.tools import DeferredToolResults
 from pydantic_ai.usage import UsageLimits
@@ -68,7 +70,7 @@ from ._compaction import (
     run_compaction,
 )
 from ._context import ContextBudget
-from ._conversation import prompt_content
+from ._conversation import UnfinishedTurn, prompt_content, tool_status
 from ._errors import describe_failure
 from ._instructions import RulesWatcher
 from ._pending import PendingTurn, results_for
@@ -109,6 +111,9 @@ class BridgeHooks:
     def pending_dropped(self, session_id: str) -> None:
         """The session's waiting turn goes on in memory (or was cancelled)."""
 
+    def turn_unfinished(self, session_id: str, turn: UnfinishedTurn) -> None:
+        """A turn failed or was cancelled (its messages are not in the history)."""
+
     async def flush(self) -> None:
         """Return once everything reported so far is durable."""
 
@@ -131,6 +136,9 @@ class AgentBridge:
         self._settings = settings
         self._built = built
         self.history: list[ModelMessage] = list(history or [])
+        # Turns since the history was last replaced that ended without an answer (for
+        # get_conversation; the model is not sent them). Seeded from the archive.
+        self.unfinished: list[UnfinishedTurn] = []
         self.approvals = Approvals(session_id, self.hooks.audit)
         self.rules = RulesWatcher()  # AGENTS.md / CLAUDE.md / [agent] instructions
         # The tab's MCP toolsets for each run, under the policy wrapper (issue #14).
@@ -290,8 +298,14 @@ class AgentBridge:
     def clear(self) -> None:
         self.history.clear()
         self.context.observe(self.history)
-        self.hooks.history_replaced(self.session_id, [])
+        self._history_replaced()
         self._publish_usage()
+
+    def _history_replaced(self) -> None:
+        # Unfinished turns show until the history is replaced (the archive forgets them
+        # with the old context too).
+        self.unfinished.clear()
+        self.hooks.history_replaced(self.session_id, list(self.history))
 
     # -- context ---------------------------------------------------------------------
 
@@ -310,7 +324,7 @@ class AgentBridge:
     def commit_history(self, messages: list[ModelMessage]) -> None:
         """Make ``messages`` (a compacted conversation) what is sent from now on."""
         self.history = list(messages)
-        self.hooks.history_replaced(self.session_id, list(self.history))
+        self._history_replaced()
 
     async def compact(self) -> dict[str, int]:
         """Summarize the older part of the conversation now, with this tab's own model.
@@ -417,10 +431,15 @@ class AgentBridge:
         answered = [(c.request_id, ApprovalOutcome(c.decision not in ("deny", "timeout"),
                                                    c.decision, c.reason))
                     for c in turn.calls if c.decision is not None]
-        asked = await asyncio.gather(*(self._ask_again(pa) for pa in opened.values()))
-        await self.settle()
-        if self.tools_ready is not None:
-            await self.tools_ready()
+        try:
+            asked = await asyncio.gather(*(self._ask_again(pa) for pa in opened.values()))
+            await self.settle()
+            if self.tools_ready is not None:
+                await self.tools_ready()
+        except asyncio.CancelledError:
+            if not self.approvals.suspended:  # quitting keeps the saved turn instead
+                self._unfinished("", list(turn.unsaved), *_CANCELLED)
+            raise
         deps = TurnDeps(self, carry=list(turn.unsaved), compacted=turn.compacted)
         results = results_for([*answered, *asked], deps)
         return await self._drive(None, list(turn.context), deps, results)
@@ -472,28 +491,39 @@ class AgentBridge:
             # the first request. (A continued turn runs tools first: they may edit them.)
             self.rules.prefetch(self.working_directory, self._settings.agent.instructions)
         try:
-            result = await AGENT.run(
-                prompt,
-                model=built.model,
-                message_history=history,
-                deferred_tool_results=deferred,
-                deps=deps,
-                toolsets=self.mcp_toolsets(),
-                model_settings=built.settings,
-                usage_limits=UsageLimits(
-                    request_limit=self._settings.agent.max_tool_iterations + 1),
-                event_stream_handler=self._stream_handler,
-            )
+            with capture_run_messages() as captured:
+                result = await AGENT.run(
+                    prompt,
+                    model=built.model,
+                    message_history=history,
+                    deferred_tool_results=deferred,
+                    deps=deps,
+                    toolsets=self.mcp_toolsets(),
+                    model_settings=built.settings,
+                    usage_limits=UsageLimits(
+                        request_limit=self._settings.agent.max_tool_iterations + 1),
+                    event_stream_handler=self._stream_handler,
+                )
         except asyncio.CancelledError:
+            quitting = self.approvals.suspended
             self.approvals.deny_all("The turn was cancelled.")
             self.publish(Cancelled(turn_id))
             self.state = "idle"
+            if not (quitting and self._waiting is not None):  # else kept for next start
+                self._unfinished(turn_id, _turn_messages(captured, deps, guard, prompt),
+                                 *(_QUIT if quitting else _CANCELLED))
+                await self.hooks.flush()
             raise
         except Exception as exc:
             message, kind = ((exc.message, "context_window") if isinstance(exc, ContextOverflow)
                              else describe_failure(exc))
             self.publish(Error(turn_id, message, kind))
             self.state = "error"
+            # Part of the conversation (get_conversation), durable before the error is
+            # reported: a restart or another front end shows the prompt and why it failed.
+            self._unfinished(turn_id, _turn_messages(captured, deps, guard, prompt),
+                             message, kind)
+            await self.hooks.flush()
             raise ProviderError(message, kind) from exc
         finally:
             self.rules.drop_prefetch()
@@ -504,7 +534,7 @@ class AgentBridge:
             # them all, then say what is sent from now on.
             self.history = result.all_messages()
             self.hooks.messages_added(self.session_id, [*guard.folded, *new])
-            self.hooks.history_replaced(self.session_id, list(self.history))
+            self._history_replaced()
         else:
             self.history.extend(new)
             self.hooks.messages_added(self.session_id, new)
@@ -516,6 +546,13 @@ class AgentBridge:
         self.state = "idle"
         self._publish_usage()
         return result.output
+
+    def _unfinished(self, turn_id: str, messages: list[ModelMessage], message: str,
+                    error_type: str) -> None:
+        turn = UnfinishedTurn(turn_id, message, error_type, tuple(messages),
+                              len(self.history), time.time())
+        self.unfinished.append(turn)
+        self.hooks.turn_unfinished(self.session_id, turn)
 
     async def _stream_handler(self, ctx: RunContext[TurnDeps],
                               events: AsyncIterable[AgentStreamEvent]) -> None:
@@ -541,11 +578,31 @@ class AgentBridge:
             elif isinstance(ev, FunctionToolResultEvent):
                 ret = ev.part
                 ctx.deps.step_results[ret.tool_call_id] = ret
-                outcome = ctx.deps.outcomes.pop(ret.tool_call_id, None)
-                if outcome == "denied":
-                    continue
+                ctx.deps.outcomes.pop(ret.tool_call_id, None)
+                status = tool_status(ret)
+                if status == "denied":
+                    continue  # tool_denied was published when it was decided
                 content = ret.content if isinstance(ret.content, str) else str(ret.content)
-                publish(ToolResult(ret.tool_call_id, ret.tool_name, outcome == "ok", content))
+                publish(ToolResult(ret.tool_call_id, ret.tool_name, status == "ok", content))
+
+
+_CANCELLED = ("The turn was cancelled.", "cancelled")
+_QUIT = ("The turn was stopped: tabwise quit before it finished.", "cancelled")
+
+
+def _turn_messages(captured: list[ModelMessage], deps: TurnDeps, guard: ContextGuard,
+                   prompt: str | Sequence[UserContent] | None) -> list[ModelMessage]:
+    """The messages of a turn that ended early: from an earlier run (a continued
+    turn), folded by a compaction mid-turn, then this run's own (pydantic-ai captures a
+    partial answer too), with the prompt first even if the run never got to it."""
+    carried = {id(m) for m in deps.carry}
+    own = [m for m in captured
+           if deps.run_id is not None and m.run_id == deps.run_id and id(m) not in carried]
+    messages = [*deps.carry, *guard.folded, *own]
+    if prompt is not None and not any(isinstance(p, UserPromptPart) for m in messages
+                                      if isinstance(m, ModelRequest) for p in m.parts):
+        messages.insert(0, ModelRequest(parts=[UserPromptPart(prompt)]))
+    return messages
 
 
 def _current_task_cancelling() -> bool:

@@ -48,7 +48,8 @@ class TurnDeps:
     messages of this turn from an earlier run (a turn continued after a restart) that
     the archive does not hold yet, and ``compacted`` whether that earlier run compacted
     them; ``step_results`` the results of tool calls seen so far (to save a waiting
-    turn with them).
+    turn with them); ``run_id`` the run's id, set at its first request (it tells the
+    run's own messages apart when the run fails).
     """
 
     bridge: AgentBridge
@@ -58,6 +59,7 @@ class TurnDeps:
     carry: list[ModelMessage] = field(default_factory=list)
     compacted: bool = False
     step_results: dict[str, Any] = field(default_factory=dict)
+    run_id: str | None = None  # pydantic-ai's id of the run (its new messages carry it)
 
     @property
     def cwd(self) -> Path:

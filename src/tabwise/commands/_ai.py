@@ -3,7 +3,7 @@ tab's agent, prompt it, answer its approvals, and report its context and usage."
 
 from __future__ import annotations
 
-from ..agent import build_conversation, usage_summary
+from ..agent import UnfinishedTurn, build_conversation, usage_summary
 from ..api import AiConfig, CompactResult, ContextUsage, Message, PendingApprovalInfo, Usage
 from ..errors import InvalidParams, SessionNotFound
 from ..mcp import pack_allowed
@@ -95,25 +95,29 @@ class AiCommands(CoreBase):
     @command
     async def get_conversation(self, session_id: str) -> list[Message]:
         """The tab's timeline as typed entries (DESIGN §4): prompts, answers, reasoning,
-        tool calls with their results and approval decisions, compaction summaries.
+        tool calls with their results and approval decisions, compaction summaries, and
+        turns that failed or were cancelled (a ``TurnError`` after what they did).
 
         A live tab's conversation is what its agent holds; an archived one's is read
         from the archive. Decisions come from the approvals audit when there is one."""
         if not isinstance(session_id, str):
             raise InvalidParams("session_id must be a string.")
         s = self.sessions.get(session_id)
+        unfinished: list[UnfinishedTurn] = []
         if s is not None:
             bridge = self.ai.bridges.get(session_id)
             messages = list(bridge.history) if bridge is not None else []
+            unfinished = list(bridge.unfinished) if bridge is not None else []
         elif self.archive is not None and await self.archive.get_session(session_id):
             messages = await self.archive.load_context(session_id)
+            unfinished = await self.archive.load_unfinished(session_id)
         else:
             raise SessionNotFound(session_id)
         audit = []
-        if self.archive is not None and messages:
+        if self.archive is not None and (messages or unfinished):
             await self.archive.flush()
             audit = await self.archive.load_audit(session_id)
-        return build_conversation(messages, audit)
+        return build_conversation(messages, audit, unfinished)
 
     @command
     async def get_context_usage(self, session_id: str) -> ContextUsage:

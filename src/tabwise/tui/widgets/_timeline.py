@@ -351,6 +351,8 @@ def history_entries(messages: Sequence[Message]) -> list[Widget]:
             case Compaction():
                 widgets.append(Notice("Earlier turns were summarized to save context "
                                       "(the export keeps them all)."))
+            case TurnError(error_type="cancelled"):
+                widgets.append(Notice("Cancelled.", "warning"))  # as shown live
             case TurnError(message=message):
-                widgets.append(Notice(message, "error"))
+                widgets.append(Notice(message or "The turn failed.", "error"))
     return widgets

@@ -10,9 +10,9 @@ from archive_helpers import session_row, turn
 
 from tabwise.agent import AuditRecord
 from tabwise.archive import Archive, ForkSession
+from tabwise.archive._codec import dump_messages
 from tabwise.archive._fork import add_forked_from
 from tabwise.archive._schema import MIGRATIONS
-from tabwise.archive._codec import dump_messages
 
 
 def fork_op(src: str, fid: str, count: int) -> ForkSession:

@@ -225,3 +225,43 @@ async def test_without_an_archive_the_live_tab_still_shows_the_failure(
             TurnError(error.message, "server", error.turn_id)]
     finally:
         await core.stop()
+
+
+async def test_a_turn_continued_after_a_restart_that_then_fails_keeps_its_calls(
+        make_home: Callable[..., Path], fake_llm: FakeLLM, workdir: Path) -> None:
+    """Quit while a call waits for approval (no cancel is recorded: the turn is kept),
+    approve it after the restart, and the provider fails on the next request."""
+    home = make_home()
+    core = await Tabwise.start(home)
+    sid = await _new_tab(core, workdir)
+    fake_llm.script("m1", Reply(tool_calls=[FakeCall("write_file",
+                                                      {"path": "o.txt", "content": "o"})]))
+    sub = core.subscribe(sid)
+    waiting = asyncio.create_task(core.send_ai_prompt(sid, "write o.txt"))
+    request = (await collect_until(sub, lambda e: e.type == "tool_approval_request"))[-1]
+    await core.stop()
+    await asyncio.gather(waiting, return_exceptions=True)
+
+    core = await Tabwise.start(home)
+    try:
+        assert await core.get_conversation(sid) == []  # waiting, not unfinished
+        fake_llm.script("m1", Reply(status=500, error_message="gone"))
+        sub = core.subscribe(sid)
+        await core.respond_to_tool_approval(sid, request.payload.request_id,  # type: ignore[attr-defined]
+                                            "approve")
+        [event] = of_type(await collect_until(sub, terminal), "error")
+        live = await core.get_conversation(sid)
+    finally:
+        await core.stop()
+    assert (workdir / "o.txt").read_text() == "o"
+    assert live[0] == UserPrompt("write o.txt", False, 0)
+    call = live[1]
+    assert isinstance(call, ToolCall)
+    assert (call.tool_name, call.status, call.decision) == ("write_file", "ok", "approved")
+    assert live[2:] == [TurnError(event.payload.message, "server",  # type: ignore[attr-defined]
+                                  event.payload.turn_id)]  # type: ignore[attr-defined]
+    core = await Tabwise.start(home)
+    try:
+        assert await core.get_conversation(sid) == live
+    finally:
+        await core.stop()

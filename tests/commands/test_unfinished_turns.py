@@ -244,7 +244,11 @@ async def test_a_turn_continued_after_a_restart_that_then_fails_keeps_its_calls(
 
     core = await Tabwise.start(home)
     try:
-        assert await core.get_conversation(sid) == []  # waiting, not unfinished
+        # Waiting (not unfinished): its prompt and its call, pending, come last.
+        assert await core.get_conversation(sid) == [
+            UserPrompt("write o.txt", False, 0),
+            ToolCall(request.payload.request_id, "write_file",  # type: ignore[attr-defined]
+                     {"path": "o.txt", "content": "o"})]
         fake_llm.script("m1", Reply(status=500, error_message="gone"))
         sub = core.subscribe(sid)
         await core.respond_to_tool_approval(sid, request.payload.request_id,  # type: ignore[attr-defined]

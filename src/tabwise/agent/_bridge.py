@@ -379,6 +379,11 @@ class AgentBridge:
 
     # -- approvals that survive a restart (see _pending) --------------------------------
 
+    @property
+    def waiting(self) -> PendingTurn | None:
+        """The turn that waits for approvals (saved, so it survives a restart), if any."""
+        return self._waiting
+
     async def hold(self, turn: PendingTurn) -> None:
         """Save the turn that now waits for approvals; returns once it is durable."""
         self._waiting = turn

@@ -269,3 +269,45 @@ async def test_a_turn_continued_after_a_restart_that_then_fails_keeps_its_calls(
         assert await core.get_conversation(sid) == live
     finally:
         await core.stop()
+
+
+async def test_cancelling_a_restored_waiting_turn_and_quitting_mid_stream_are_kept(
+        make_home: Callable[..., Path], fake_llm: FakeLLM, workdir: Path) -> None:
+    home = make_home()
+    core = await Tabwise.start(home)
+    sid = await _new_tab(core, workdir)
+    fake_llm.script("m1", Reply(tool_calls=[FakeCall("write_file",
+                                                      {"path": "c.txt", "content": "c"})]))
+    sub = core.subscribe(sid)
+    waiting = asyncio.create_task(core.send_ai_prompt(sid, "write c.txt"))
+    await collect_until(sub, lambda e: e.type == "tool_approval_request")
+    await core.stop()
+    await asyncio.gather(waiting, return_exceptions=True)
+
+    core = await Tabwise.start(home)
+    try:
+        assert await core.cancel_ai_prompt(sid)  # the restored question, not answered
+        await core.ai.bridges[sid].wait_idle()
+        fake_llm.script("m1", Reply(hang=True))
+        sub = core.subscribe(sid)
+        turn = asyncio.create_task(core.send_ai_prompt(sid, "then quit"))
+        await collect_until(sub, lambda e: e.type == "started")
+    finally:
+        await core.stop()  # quitting mid-stream stops the turn
+    await asyncio.gather(turn, return_exceptions=True)
+    assert not (workdir / "c.txt").exists()
+
+    core = await Tabwise.start(home)
+    try:
+        conversation = await core.get_conversation(sid)
+    finally:
+        await core.stop()
+    assert [type(m).__name__ for m in conversation] == [
+        "UserPrompt", "ToolCall", "TurnError", "UserPrompt", "TurnError"]
+    _, call, cancelled, second, stopped = conversation
+    assert isinstance(call, ToolCall) and call.status == "denied"
+    assert isinstance(cancelled, TurnError) and isinstance(stopped, TurnError)
+    assert (cancelled.error_type, cancelled.message) == ("cancelled",
+                                                         "The turn was cancelled.")
+    assert stopped.error_type == "cancelled" and "quit" in stopped.message
+    assert isinstance(second, UserPrompt) and second.text == "then quit"

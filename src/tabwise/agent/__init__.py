@@ -1,7 +1,8 @@
 """Per-tab AI agents: the shared agent definition, bridges, approvals, context."""
 
 from ._approvals import ApprovalOutcome, Approvals, AuditRecord, PendingApproval
-from ._bridge import AgentBridge, BridgeHooks
+from ._bridge import AgentBridge
+from ._bridge_hooks import BridgeHooks
 from ._compaction import Compaction, ContextGuard
 from ._context import ContextBudget, context_tokens, estimate_tokens, truncate_tool_outputs
 from ._conversation import (

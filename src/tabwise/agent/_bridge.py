@@ -12,6 +12,7 @@ told what is sent from then on (``history_replaced``), so the archive keeps it a
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 import uuid
 from collections.abc import AsyncIterable, Awaitable, Callable, Coroutine, Sequence
@@ -24,7 +25,6 @@ from pydantic_ai.messages import (
     FunctionToolCallEvent,
     FunctionToolResultEvent,
     ModelMessage,
-    ModelRequest,
     PartDeltaEvent,
     PartStartEvent,
     TextPart,
@@ -32,7 +32,6 @@ from pydantic_ai.messages import (
     ThinkingPart,
     ThinkingPartDelta,
     UserContent,
-    UserPromptPart,
 )
 from pydantic_ai.tools import DeferredToolResults
 from pydantic_ai.usage import UsageLimits
@@ -61,7 +60,8 @@ from ..events import (
 )
 from ..providers import BuiltModel
 from ..settings import Settings
-from ._approvals import ApprovalOutcome, Approvals, AuditRecord, PendingApproval
+from ._approvals import ApprovalOutcome, Approvals, PendingApproval
+from ._bridge_hooks import BridgeHooks
 from ._compaction import (
     Compaction,
     CompactionFailed,
@@ -75,47 +75,13 @@ from ._errors import describe_failure
 from ._instructions import RulesWatcher
 from ._pending import PendingTurn, results_for
 from ._tools import AGENT, TurnDeps
+from ._turn_end import CANCELLED, QUIT, Resumed, turn_messages
 from ._usage import RequestCost, TurnCost, UsageLedger, UsageMeter
 from .toolkit import CommandTracker, SecretRules
 
 T = TypeVar("T")
 
-__all__ = ["AgentBridge", "BridgeHooks"]
-
-
-class BridgeHooks:
-    """What a bridge tells the outside world (the archive implements these)."""
-
-    def messages_added(self, session_id: str, messages: list[ModelMessage]) -> None:
-        """New messages of a finished turn, in order."""
-
-    def history_replaced(self, session_id: str, messages: list[ModelMessage]) -> None:
-        """The conversation sent to the model was cleared or compacted."""
-
-    def config_changed(self, session_id: str, provider: str, model: str) -> None:
-        """The tab switched model."""
-
-    def audit(self, record: AuditRecord) -> None:
-        """A tool call was approved, denied or auto-approved."""
-
-    def usage_recorded(self, session_id: str, cost: RequestCost) -> None:
-        """One model request was made (and priced, if its price is known)."""
-
-    async def pending_saved(self, turn: PendingTurn) -> None:
-        """A turn waits for approvals; return only once that is durable."""
-
-    def pending_answered(self, session_id: str, request_id: str, decision: str,
-                         reason: str | None) -> None:
-        """One waiting call was answered."""
-
-    def pending_dropped(self, session_id: str) -> None:
-        """The session's waiting turn goes on in memory (or was cancelled)."""
-
-    def turn_unfinished(self, session_id: str, turn: UnfinishedTurn) -> None:
-        """A turn failed or was cancelled (its messages are not in the history)."""
-
-    async def flush(self) -> None:
-        """Return once everything reported so far is durable."""
+__all__ = ["AgentBridge"]
 
 
 class AgentBridge:
@@ -413,16 +379,28 @@ class AgentBridge:
                                                     c.created_at, c.reasons)
                   for c in turn.calls if c.decision is None}
         self.state = "awaiting_approval"
-        task = asyncio.create_task(self._resume(turn, opened),
+        progress = Resumed()
+        task = asyncio.create_task(self._resume(turn, opened, progress),
                                    name=f"resume-{self.session_id}")
-        task.add_done_callback(self._resume_done)
+        task.add_done_callback(functools.partial(self._resume_done, turn, progress))
         self._turn = task
 
-    def _resume_done(self, task: asyncio.Task[Any]) -> None:
+    def _resume_done(self, turn: PendingTurn, progress: Resumed,
+                     task: asyncio.Task[Any]) -> None:
         # A continued turn has no caller: its failure was published as an `error` event.
         if not task.cancelled():
             task.exception()
-        elif self.state == "awaiting_approval":
+            return
+        if not progress.driving and not self.approvals.suspended:
+            # Cancelled while asking again: the turn (its prompt, its calls) ends here.
+            # (Quitting keeps it saved for the next start instead.)
+            if not progress.asking:  # cancelled before it ran: no ask() audited them
+                for c in turn.calls:
+                    if c.decision is None:
+                        self.approvals.record(c.request_id, c.tool_name, c.args,
+                                              "cancelled", CANCELLED[0])
+            self._unfinished("", list(turn.unsaved), *CANCELLED)
+        if self.state == "awaiting_approval":
             # Cancelled before the turn went on (no `started` yet, maybe before the task
             # ever ran): front ends still learn the questions are gone. Quitting keeps
             # them, silently.
@@ -432,21 +410,19 @@ class AgentBridge:
                 self.publish(Cancelled(turn_id=None))
                 self.state = "idle"
 
-    async def _resume(self, turn: PendingTurn, opened: dict[str, PendingApproval]) -> str:
+    async def _resume(self, turn: PendingTurn, opened: dict[str, PendingApproval],
+                      progress: Resumed) -> str:
+        progress.asking = True
         answered = [(c.request_id, ApprovalOutcome(c.decision not in ("deny", "timeout"),
                                                    c.decision, c.reason))
                     for c in turn.calls if c.decision is not None]
-        try:
-            asked = await asyncio.gather(*(self._ask_again(pa) for pa in opened.values()))
-            await self.settle()
-            if self.tools_ready is not None:
-                await self.tools_ready()
-        except asyncio.CancelledError:
-            if not self.approvals.suspended:  # quitting keeps the saved turn instead
-                self._unfinished("", list(turn.unsaved), *_CANCELLED)
-            raise
+        asked = await asyncio.gather(*(self._ask_again(pa) for pa in opened.values()))
+        await self.settle()
+        if self.tools_ready is not None:
+            await self.tools_ready()
         deps = TurnDeps(self, carry=list(turn.unsaved), compacted=turn.compacted)
-        results = results_for([*answered, *asked], deps)
+        results = results_for([*answered, *asked])
+        progress.driving = True
         return await self._drive(None, list(turn.context), deps, results)
 
     async def _ask_again(self, pa: PendingApproval) -> tuple[str, ApprovalOutcome]:
@@ -515,8 +491,8 @@ class AgentBridge:
             self.publish(Cancelled(turn_id))
             self.state = "idle"
             if not (quitting and self._waiting is not None):  # else kept for next start
-                self._unfinished(turn_id, _turn_messages(captured, deps, guard, prompt),
-                                 *(_QUIT if quitting else _CANCELLED))
+                self._unfinished(turn_id, turn_messages(captured, deps, guard, prompt),
+                                 *(QUIT if quitting else CANCELLED))
                 await self.hooks.flush()
             raise
         except Exception as exc:
@@ -526,7 +502,7 @@ class AgentBridge:
             self.state = "error"
             # Part of the conversation (get_conversation), durable before the error is
             # reported: a restart or another front end shows the prompt and why it failed.
-            self._unfinished(turn_id, _turn_messages(captured, deps, guard, prompt),
+            self._unfinished(turn_id, turn_messages(captured, deps, guard, prompt),
                              message, kind)
             await self.hooks.flush()
             raise ProviderError(message, kind) from exc
@@ -583,31 +559,11 @@ class AgentBridge:
             elif isinstance(ev, FunctionToolResultEvent):
                 ret = ev.part
                 ctx.deps.step_results[ret.tool_call_id] = ret
-                ctx.deps.outcomes.pop(ret.tool_call_id, None)
                 status = tool_status(ret)
                 if status == "denied":
                     continue  # tool_denied was published when it was decided
                 content = ret.content if isinstance(ret.content, str) else str(ret.content)
                 publish(ToolResult(ret.tool_call_id, ret.tool_name, status == "ok", content))
-
-
-_CANCELLED = ("The turn was cancelled.", "cancelled")
-_QUIT = ("The turn was stopped: tabwise quit before it finished.", "cancelled")
-
-
-def _turn_messages(captured: list[ModelMessage], deps: TurnDeps, guard: ContextGuard,
-                   prompt: str | Sequence[UserContent] | None) -> list[ModelMessage]:
-    """The messages of a turn that ended early: from an earlier run (a continued
-    turn), folded by a compaction mid-turn, then this run's own (pydantic-ai captures a
-    partial answer too), with the prompt first even if the run never got to it."""
-    carried = {id(m) for m in deps.carry}
-    own = [m for m in captured
-           if deps.run_id is not None and m.run_id == deps.run_id and id(m) not in carried]
-    messages = [*deps.carry, *guard.folded, *own]
-    if prompt is not None and not any(isinstance(p, UserPromptPart) for m in messages
-                                      if isinstance(m, ModelRequest) for p in m.parts):
-        messages.insert(0, ModelRequest(parts=[UserPromptPart(prompt)]))
-    return messages
 
 
 def _current_task_cancelling() -> bool:

@@ -94,7 +94,6 @@ async def check_call(ctx: RunContext[TurnDeps], name: str, args: dict[str, Any],
         decide, bridge.agent_settings, frozenset(bridge.approvals.tab_allowed), name, args,
         cwd=deps.cwd, rules=bridge.secret_rules(), source=source)
     if verdict.decision == "deny":
-        deps.outcomes[call_id] = "denied"
         reason = f"The user's settings never allow `{name}`."
         bridge.publish(ToolDenied(call_id, name, reason))
         bridge.approvals.record(call_id, name, args, "policy", reason)
@@ -120,17 +119,13 @@ class PolicyToolset(WrapperToolset["TurnDeps"]):
 
     async def call_tool(self, name: str, tool_args: dict[str, Any], ctx: RunContext[TurnDeps],
                         tool: ToolsetTool[TurnDeps]) -> Any:
-        deps = ctx.deps
-        call_id = ctx.tool_call_id or ""
         denied = await check_call(ctx, name, tool_args, self.source)
         if denied is not None:
             return DenyCall(denied)
         try:
             result = await self.wrapped.call_tool(name, tool_args, ctx, tool)
         except (ToolCallFailed, ToolError) as exc:
-            deps.outcomes[call_id] = "error"
             return ToolReturn(f"Error: {exc}", metadata=outcome_metadata("error"))
-        deps.outcomes[call_id] = "ok"
         if isinstance(result, ToolReturn):  # a source's own structured return
             return result
         if self.max_result_bytes is not None:

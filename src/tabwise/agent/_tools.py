@@ -41,7 +41,7 @@ edits. Be concise; answer in Markdown.
 
 @dataclass(slots=True)
 class TurnDeps:
-    """Per-run dependencies: the tab's bridge and how each tool call ended.
+    """Per-run dependencies: the tab's bridge and what the run needs of it.
 
     ``guard`` is the run's context guard and ``meter`` its usage meter (both called
     through the agent's :class:`~tabwise.agent._run_hooks.RunHooks`); ``carry`` the
@@ -53,7 +53,6 @@ class TurnDeps:
     """
 
     bridge: AgentBridge
-    outcomes: dict[str, str] = field(default_factory=dict)
     guard: ContextGuard | None = None
     meter: UsageMeter | None = None
     carry: list[ModelMessage] = field(default_factory=list)
@@ -88,7 +87,7 @@ async def _approve(ctx: RunContext[TurnDeps],
 
     outcomes = await asyncio.gather(*(one(c) for c in requests.approvals))
     await bridge.settle()
-    return results_for(outcomes, ctx.deps)
+    return results_for(outcomes)
 
 
 # The built-in tools: a plain FunctionToolset under the same policy wrapper as every

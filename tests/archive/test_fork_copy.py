@@ -9,8 +9,10 @@ from pathlib import Path
 from archive_helpers import session_row, turn
 
 from tabwise.agent import AuditRecord
-from tabwise.archive import CURRENT_VERSION, Archive, ForkSession
+from tabwise.archive import Archive, ForkSession
 from tabwise.archive._codec import dump_messages
+from tabwise.archive._fork import add_forked_from
+from tabwise.archive._schema import MIGRATIONS
 
 
 def fork_op(src: str, fid: str, count: int) -> ForkSession:
@@ -57,14 +59,15 @@ async def test_fork_copies_the_live_context_of_a_compacted_session(db_path: Path
 
 
 async def test_an_archive_from_before_forks_gains_forked_from(db_path: Path) -> None:
-    # The fork step is the last one: one version back is the layout without it.
-    before = CURRENT_VERSION - 1
+    # The layout just before the fork step (later steps undone too).
+    before = MIGRATIONS.index(add_forked_from)
     arc = await Archive.open(db_path)
     arc.create_session(session_row("a"))
     arc.append_messages("a", turn(0, "a"))
     await arc.close()
     with sqlite3.connect(db_path) as conn:  # back to the layout before schema step 3
         conn.execute("ALTER TABLE sessions DROP COLUMN forked_from")
+        conn.execute("DROP TABLE unfinished_turns")  # schema step 5
         conn.execute(f"PRAGMA user_version = {before}")
     arc = await Archive.open(db_path)
     try:

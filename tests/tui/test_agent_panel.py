@@ -249,3 +249,9 @@ async def test_an_approval_pending_at_quit_is_back_after_restart(
         await until(lambda: view.state == "idle", what="turn completed")
         assert (workdir / "kept.txt").read_text() == "kept\n"
         assert card.resolved
+        # The waiting turn's prompt and its call were restored above the card, and the
+        # call's card got its result once answered (issue #13).
+        assert "write kept.txt" in notices(view, "prompt")
+        (tool,) = view.panel.timeline.query(ToolCard)
+        assert tool.request_id == "call_kept"
+        await until(lambda: tool.status == "ok", what="the call's result")

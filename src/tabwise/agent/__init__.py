@@ -1,10 +1,17 @@
 """Per-tab AI agents: the shared agent definition, bridges, approvals, context."""
 
 from ._approvals import ApprovalOutcome, Approvals, AuditRecord, PendingApproval
-from ._bridge import AgentBridge, BridgeHooks
+from ._bridge import AgentBridge
+from ._bridge_hooks import BridgeHooks
 from ._compaction import Compaction, ContextGuard
 from ._context import ContextBudget, context_tokens, estimate_tokens, truncate_tool_outputs
-from ._conversation import build_conversation, prompt_of, split_terminal_context
+from ._conversation import (
+    UnfinishedTurn,
+    build_conversation,
+    prompt_of,
+    split_terminal_context,
+    tool_status,
+)
 from ._errors import describe_failure
 from ._pending import PendingCall, PendingTurn
 from ._policy import READ_TOOLS, TOOL_NAMES, WRITE_TOOLS, decide, is_secret_path, risk_of
@@ -29,6 +36,7 @@ __all__ = [
     "PendingCall",
     "PendingTurn",
     "RequestCost",
+    "UnfinishedTurn",
     "UsageLedger",
     "build_conversation",
     "context_tokens",
@@ -39,6 +47,7 @@ __all__ = [
     "prompt_of",
     "risk_of",
     "split_terminal_context",
+    "tool_status",
     "truncate_tool_outputs",
     "usage_summary",
 ]

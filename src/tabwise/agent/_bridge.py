@@ -12,13 +12,14 @@ told what is sent from then on (``history_replaced``), so the archive keeps it a
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 import uuid
 from collections.abc import AsyncIterable, Awaitable, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic_ai import RunContext
+from pydantic_ai import RunContext, capture_run_messages
 from pydantic_ai.messages import (
     AgentStreamEvent,
     FunctionToolCallEvent,
@@ -59,7 +60,8 @@ from ..events import (
 )
 from ..providers import BuiltModel
 from ..settings import Settings
-from ._approvals import ApprovalOutcome, Approvals, AuditRecord, PendingApproval
+from ._approvals import ApprovalOutcome, Approvals, PendingApproval
+from ._bridge_hooks import BridgeHooks
 from ._compaction import (
     Compaction,
     CompactionFailed,
@@ -68,49 +70,18 @@ from ._compaction import (
     run_compaction,
 )
 from ._context import ContextBudget
-from ._conversation import prompt_content
+from ._conversation import UnfinishedTurn, prompt_content, tool_status
 from ._errors import describe_failure
 from ._instructions import RulesWatcher
 from ._pending import PendingTurn, results_for
 from ._tools import AGENT, TurnDeps
+from ._turn_end import CANCELLED, QUIT, Resumed, turn_messages
 from ._usage import RequestCost, TurnCost, UsageLedger, UsageMeter
 from .toolkit import CommandTracker, SecretRules
 
 T = TypeVar("T")
 
-__all__ = ["AgentBridge", "BridgeHooks"]
-
-
-class BridgeHooks:
-    """What a bridge tells the outside world (the archive implements these)."""
-
-    def messages_added(self, session_id: str, messages: list[ModelMessage]) -> None:
-        """New messages of a finished turn, in order."""
-
-    def history_replaced(self, session_id: str, messages: list[ModelMessage]) -> None:
-        """The conversation sent to the model was cleared or compacted."""
-
-    def config_changed(self, session_id: str, provider: str, model: str) -> None:
-        """The tab switched model."""
-
-    def audit(self, record: AuditRecord) -> None:
-        """A tool call was approved, denied or auto-approved."""
-
-    def usage_recorded(self, session_id: str, cost: RequestCost) -> None:
-        """One model request was made (and priced, if its price is known)."""
-
-    async def pending_saved(self, turn: PendingTurn) -> None:
-        """A turn waits for approvals; return only once that is durable."""
-
-    def pending_answered(self, session_id: str, request_id: str, decision: str,
-                         reason: str | None) -> None:
-        """One waiting call was answered."""
-
-    def pending_dropped(self, session_id: str) -> None:
-        """The session's waiting turn goes on in memory (or was cancelled)."""
-
-    async def flush(self) -> None:
-        """Return once everything reported so far is durable."""
+__all__ = ["AgentBridge"]
 
 
 class AgentBridge:
@@ -131,6 +102,9 @@ class AgentBridge:
         self._settings = settings
         self._built = built
         self.history: list[ModelMessage] = list(history or [])
+        # Turns since the history was last replaced that ended without an answer (for
+        # get_conversation; the model is not sent them). Seeded from the archive.
+        self.unfinished: list[UnfinishedTurn] = []
         self.approvals = Approvals(session_id, self.hooks.audit)
         self.rules = RulesWatcher()  # AGENTS.md / CLAUDE.md / [agent] instructions
         # The tab's MCP toolsets for each run, under the policy wrapper (issue #14).
@@ -290,8 +264,14 @@ class AgentBridge:
     def clear(self) -> None:
         self.history.clear()
         self.context.observe(self.history)
-        self.hooks.history_replaced(self.session_id, [])
+        self._history_replaced()
         self._publish_usage()
+
+    def _history_replaced(self) -> None:
+        # Unfinished turns show until the history is replaced (the archive forgets them
+        # with the old context too).
+        self.unfinished.clear()
+        self.hooks.history_replaced(self.session_id, list(self.history))
 
     # -- context ---------------------------------------------------------------------
 
@@ -310,7 +290,7 @@ class AgentBridge:
     def commit_history(self, messages: list[ModelMessage]) -> None:
         """Make ``messages`` (a compacted conversation) what is sent from now on."""
         self.history = list(messages)
-        self.hooks.history_replaced(self.session_id, list(self.history))
+        self._history_replaced()
 
     async def compact(self) -> dict[str, int]:
         """Summarize the older part of the conversation now, with this tab's own model.
@@ -365,6 +345,11 @@ class AgentBridge:
 
     # -- approvals that survive a restart (see _pending) --------------------------------
 
+    @property
+    def waiting(self) -> PendingTurn | None:
+        """The turn that waits for approvals (saved, so it survives a restart), if any."""
+        return self._waiting
+
     async def hold(self, turn: PendingTurn) -> None:
         """Save the turn that now waits for approvals; returns once it is durable."""
         self._waiting = turn
@@ -394,16 +379,28 @@ class AgentBridge:
                                                     c.created_at, c.reasons)
                   for c in turn.calls if c.decision is None}
         self.state = "awaiting_approval"
-        task = asyncio.create_task(self._resume(turn, opened),
+        progress = Resumed()
+        task = asyncio.create_task(self._resume(turn, opened, progress),
                                    name=f"resume-{self.session_id}")
-        task.add_done_callback(self._resume_done)
+        task.add_done_callback(functools.partial(self._resume_done, turn, progress))
         self._turn = task
 
-    def _resume_done(self, task: asyncio.Task[Any]) -> None:
+    def _resume_done(self, turn: PendingTurn, progress: Resumed,
+                     task: asyncio.Task[Any]) -> None:
         # A continued turn has no caller: its failure was published as an `error` event.
         if not task.cancelled():
             task.exception()
-        elif self.state == "awaiting_approval":
+            return
+        if not progress.driving and not self.approvals.suspended:
+            # Cancelled while asking again: the turn (its prompt, its calls) ends here.
+            # (Quitting keeps it saved for the next start instead.)
+            if not progress.asking:  # cancelled before it ran: no ask() audited them
+                for c in turn.calls:
+                    if c.decision is None:
+                        self.approvals.record(c.request_id, c.tool_name, c.args,
+                                              "cancelled", CANCELLED[0])
+            self._unfinished("", list(turn.unsaved), *CANCELLED)
+        if self.state == "awaiting_approval":
             # Cancelled before the turn went on (no `started` yet, maybe before the task
             # ever ran): front ends still learn the questions are gone. Quitting keeps
             # them, silently.
@@ -413,7 +410,9 @@ class AgentBridge:
                 self.publish(Cancelled(turn_id=None))
                 self.state = "idle"
 
-    async def _resume(self, turn: PendingTurn, opened: dict[str, PendingApproval]) -> str:
+    async def _resume(self, turn: PendingTurn, opened: dict[str, PendingApproval],
+                      progress: Resumed) -> str:
+        progress.asking = True
         answered = [(c.request_id, ApprovalOutcome(c.decision not in ("deny", "timeout"),
                                                    c.decision, c.reason))
                     for c in turn.calls if c.decision is not None]
@@ -422,7 +421,8 @@ class AgentBridge:
         if self.tools_ready is not None:
             await self.tools_ready()
         deps = TurnDeps(self, carry=list(turn.unsaved), compacted=turn.compacted)
-        results = results_for([*answered, *asked], deps)
+        results = results_for([*answered, *asked])
+        progress.driving = True
         return await self._drive(None, list(turn.context), deps, results)
 
     async def _ask_again(self, pa: PendingApproval) -> tuple[str, ApprovalOutcome]:
@@ -472,28 +472,39 @@ class AgentBridge:
             # the first request. (A continued turn runs tools first: they may edit them.)
             self.rules.prefetch(self.working_directory, self._settings.agent.instructions)
         try:
-            result = await AGENT.run(
-                prompt,
-                model=built.model,
-                message_history=history,
-                deferred_tool_results=deferred,
-                deps=deps,
-                toolsets=self.mcp_toolsets(),
-                model_settings=built.settings,
-                usage_limits=UsageLimits(
-                    request_limit=self._settings.agent.max_tool_iterations + 1),
-                event_stream_handler=self._stream_handler,
-            )
+            with capture_run_messages() as captured:
+                result = await AGENT.run(
+                    prompt,
+                    model=built.model,
+                    message_history=history,
+                    deferred_tool_results=deferred,
+                    deps=deps,
+                    toolsets=self.mcp_toolsets(),
+                    model_settings=built.settings,
+                    usage_limits=UsageLimits(
+                        request_limit=self._settings.agent.max_tool_iterations + 1),
+                    event_stream_handler=self._stream_handler,
+                )
         except asyncio.CancelledError:
+            quitting = self.approvals.suspended
             self.approvals.deny_all("The turn was cancelled.")
             self.publish(Cancelled(turn_id))
             self.state = "idle"
+            if not (quitting and self._waiting is not None):  # else kept for next start
+                self._unfinished(turn_id, turn_messages(captured, deps, guard, prompt),
+                                 *(QUIT if quitting else CANCELLED))
+                await self.hooks.flush()
             raise
         except Exception as exc:
             message, kind = ((exc.message, "context_window") if isinstance(exc, ContextOverflow)
                              else describe_failure(exc))
             self.publish(Error(turn_id, message, kind))
             self.state = "error"
+            # Part of the conversation (get_conversation), durable before the error is
+            # reported: a restart or another front end shows the prompt and why it failed.
+            self._unfinished(turn_id, turn_messages(captured, deps, guard, prompt),
+                             message, kind)
+            await self.hooks.flush()
             raise ProviderError(message, kind) from exc
         finally:
             self.rules.drop_prefetch()
@@ -504,7 +515,7 @@ class AgentBridge:
             # them all, then say what is sent from now on.
             self.history = result.all_messages()
             self.hooks.messages_added(self.session_id, [*guard.folded, *new])
-            self.hooks.history_replaced(self.session_id, list(self.history))
+            self._history_replaced()
         else:
             self.history.extend(new)
             self.hooks.messages_added(self.session_id, new)
@@ -516,6 +527,13 @@ class AgentBridge:
         self.state = "idle"
         self._publish_usage()
         return result.output
+
+    def _unfinished(self, turn_id: str, messages: list[ModelMessage], message: str,
+                    error_type: str) -> None:
+        turn = UnfinishedTurn(turn_id, message, error_type, tuple(messages),
+                              len(self.history), time.time())
+        self.unfinished.append(turn)
+        self.hooks.turn_unfinished(self.session_id, turn)
 
     async def _stream_handler(self, ctx: RunContext[TurnDeps],
                               events: AsyncIterable[AgentStreamEvent]) -> None:
@@ -541,11 +559,11 @@ class AgentBridge:
             elif isinstance(ev, FunctionToolResultEvent):
                 ret = ev.part
                 ctx.deps.step_results[ret.tool_call_id] = ret
-                outcome = ctx.deps.outcomes.pop(ret.tool_call_id, None)
-                if outcome == "denied":
-                    continue
+                status = tool_status(ret)
+                if status == "denied":
+                    continue  # tool_denied was published when it was decided
                 content = ret.content if isinstance(ret.content, str) else str(ret.content)
-                publish(ToolResult(ret.tool_call_id, ret.tool_name, outcome == "ok", content))
+                publish(ToolResult(ret.tool_call_id, ret.tool_name, status == "ok", content))
 
 
 def _current_task_cancelling() -> bool:

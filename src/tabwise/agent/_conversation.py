@@ -1,6 +1,17 @@
 """A tab's conversation for front ends: pydantic-ai messages turned into the typed
 :data:`~tabwise.api.Message` entries of ``get_conversation`` (DESIGN §4).
 
+Turns that ended without an answer (an error, a cancel) are not in the messages the
+model is sent; they come as :class:`UnfinishedTurn` values, each placed between the
+messages, and show as their messages so far followed by a
+:class:`~tabwise.api.TurnError`.
+
+A tool call's status comes from what happened, never from its text: pydantic-ai's
+``ToolReturnPart.outcome`` (``denied``, ``failed``, ``retried``, ``interrupted``) and
+the outcome tabwise's policy wrapper records in ``ToolReturnPart.metadata``
+(:func:`outcome_metadata`) for a tool that raised. Results archived before that marker
+existed (no metadata) fall back to their ``Error: `` / ``Denied: `` prefix.
+
 Also where the terminal context of a prompt is made (:func:`prompt_content`) and read
 back (:func:`prompt_of`): it travels as its own part of the user message, so the typed
 prompt needs no parsing. Prompts archived before that (the context appended to the text)
@@ -11,7 +22,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal
 
 from pydantic_ai.messages import (
     CompactionPart,
@@ -35,17 +48,22 @@ from ..api import (
     Reasoning,
     ToolCall,
     ToolStatus,
+    TurnError,
     UserPrompt,
 )
 from ._approvals import AuditRecord
 
 __all__ = [
     "CONTEXT_OPEN",
+    "OUTCOME_KEY",
+    "UnfinishedTurn",
     "build_conversation",
     "context_part",
+    "outcome_metadata",
     "prompt_content",
     "prompt_of",
     "split_terminal_context",
+    "tool_status",
 ]
 
 CONTEXT_OPEN = "<terminal_context>"
@@ -56,6 +74,67 @@ _DECISIONS: dict[str, ApprovalDecision] = {
     "approve": "approved", "always_allow": "approved", "auto": "auto",
     "deny": "denied", "timeout": "denied", "cancelled": "denied", "policy": "denied",
 }
+
+
+# The key of ToolReturnPart.metadata under which the policy wrapper records how a call
+# ended ("ok" or "error"); metadata is archived with the message but never sent.
+OUTCOME_KEY = "tabwise_outcome"
+
+ToolOutcome = Literal["ok", "error"]
+
+
+def outcome_metadata(outcome: ToolOutcome) -> dict[str, str]:
+    """The ``ToolReturn.metadata`` that records how a wrapped tool call ended."""
+    return {OUTCOME_KEY: outcome}
+
+
+def tool_status(part: ToolReturnPart) -> ToolStatus:
+    """How a tool call ended, from its return part: ``denied`` (by the user, a timeout,
+    a cancel or the settings: it never ran), ``failed`` (it raised, or it did not
+    finish), else ``ok``."""
+    if part.outcome == "denied":
+        return "denied"
+    if part.outcome != "success":  # failed, retried, interrupted
+        return "failed"
+    meta: Any = part.metadata
+    if isinstance(meta, Mapping) and OUTCOME_KEY in meta:
+        return "failed" if meta[OUTCOME_KEY] == "error" else "ok"
+    # Archived before the wrapper recorded outcomes: its text is all there is.
+    text = part.model_response_str()
+    if text.startswith("Denied: "):
+        return "denied"
+    return "failed" if text.startswith("Error: ") else "ok"
+
+
+@dataclass(frozen=True, slots=True)
+class UnfinishedTurn:
+    """A turn that ended without an answer: it failed (``error_type`` as in the
+    ``error`` event) or was cancelled (``error_type`` ``"cancelled"``).
+
+    ``messages`` are the turn's own messages so far (its prompt first); ``at`` is where
+    it sits in the conversation (the number of history messages before it)."""
+
+    turn_id: str
+    message: str
+    error_type: str
+    messages: tuple[ModelMessage, ...]
+    at: int
+    ts: float
+
+    def entries(self, decided: Mapping[str, tuple[ApprovalDecision, str | None]]
+                ) -> list[Message]:
+        """Its timeline: what it did so far, then how it ended."""
+        out = _entries(self.messages, decided, index_base=self.at, fixed_index=True)
+        for i, entry in enumerate(out):
+            if isinstance(entry, ToolCall) and entry.status == "pending":
+                # It never got a result: the turn ended first.
+                denied = entry.decision == "denied"
+                out[i] = dataclasses.replace(
+                    entry, status="denied" if denied else "failed",
+                    result=entry.reason if denied else "The turn ended before this call "
+                                                       "finished.")
+        out.append(TurnError(self.message, self.error_type, self.turn_id))
+        return out
 
 
 def context_part(context: str, working_directory: Path | str) -> str:
@@ -107,13 +186,38 @@ def _decisions(audit: Iterable[AuditRecord]) -> dict[str, tuple[ApprovalDecision
 
 
 def build_conversation(messages: Sequence[ModelMessage],
-                       audit: Iterable[AuditRecord] = ()) -> list[Message]:
+                       audit: Iterable[AuditRecord] = (),
+                       unfinished: Iterable[UnfinishedTurn] = ()) -> list[Message]:
     """The timeline of ``messages`` (oldest first), each tool call with its result and
-    its approval decision (from ``audit`` when given, else from the tool's return)."""
+    its approval decision (from ``audit`` when given, else from the tool's return), and
+    each ``unfinished`` turn where it happened."""
     decided = _decisions(audit)
+    ended: dict[int, list[UnfinishedTurn]] = {}
+    for turn in unfinished:
+        ended.setdefault(min(max(turn.at, 0), len(messages)), []).append(turn)
+    if not ended:
+        return _entries(messages, decided)
+    out: list[Message] = []
+    start = 0
+    for at in sorted(ended):
+        out += _entries(messages[start:at], decided, index_base=start)
+        for turn in ended[at]:
+            out += turn.entries(decided)
+        start = at
+    out += _entries(messages[start:], decided, index_base=start)
+    return out
+
+
+def _entries(messages: Sequence[ModelMessage],
+             decided: Mapping[str, tuple[ApprovalDecision, str | None]],
+             *, index_base: int = 0, fixed_index: bool = False) -> list[Message]:
+    """The entries of consecutive ``messages``; a prompt's ``message_index`` counts from
+    ``index_base`` (or is ``index_base`` itself with ``fixed_index``: an unfinished
+    turn's messages are not in the history, it forks from before them)."""
     out: list[Message] = []
     calls: dict[str, int] = {}  # tool call id -> index in out
-    for index, msg in enumerate(messages):
+    for offset, msg in enumerate(messages):
+        index = index_base if fixed_index else index_base + offset
         if isinstance(msg, ModelRequest):
             for part in msg.parts:
                 if isinstance(part, UserPromptPart):
@@ -122,7 +226,7 @@ def build_conversation(messages: Sequence[ModelMessage],
                 elif isinstance(part, CompactionPart):
                     out.append(Compaction(part.content or ""))
                 elif isinstance(part, ToolReturnPart):
-                    _settle(out, calls, part.tool_call_id, part, decided)
+                    _settle(out, calls, part.tool_call_id, part)
                 elif isinstance(part, RetryPromptPart) and part.tool_name:
                     at = calls.get(part.tool_call_id)
                     if at is not None:
@@ -145,25 +249,18 @@ def build_conversation(messages: Sequence[ModelMessage],
 
 
 def _settle(out: list[Message], calls: Mapping[str, int], call_id: str,
-            part: ToolReturnPart, decided: Mapping[str, tuple[ApprovalDecision, str | None]]
-            ) -> None:
+            part: ToolReturnPart) -> None:
     at = calls.get(call_id)
     if at is None:
         return
     call = out[at]
     assert isinstance(call, ToolCall)
-    result = part.model_response_str()
+    result = part.model_response_str(wrap_if_error=False)
     decision = call.decision
     reason = call.reason
-    status: ToolStatus
-    if part.outcome == "denied" or decision == "denied" or (
-            decision is None and result.startswith("Denied: ")):  # never_allow
+    status = tool_status(part)
+    if status == "denied" or decision == "denied":
         decision, reason = "denied", reason or result
         status = "denied"
-    elif part.outcome in ("failed", "interrupted") or result.startswith("Error: "):
-        # Tools that raise come back as "Error: ..." (agent/_policy_toolset.py).
-        status = "failed"
-    else:
-        status = "ok"
     out[at] = dataclasses.replace(call, status=status, result=result, decision=decision,
                                   reason=reason)

@@ -128,14 +128,12 @@ def denial_reason(outcome: ApprovalOutcome) -> str:
     return outcome.reason or "The user denied this tool call."
 
 
-def results_for(outcomes: Sequence[tuple[str, ApprovalOutcome]],
-                deps: TurnDeps) -> DeferredToolResults:
-    """pydantic-ai's results for answered calls (denials are marked in ``deps``)."""
+def results_for(outcomes: Sequence[tuple[str, ApprovalOutcome]]) -> DeferredToolResults:
+    """pydantic-ai's results for answered calls (a denial is its ``denied`` outcome)."""
     results = DeferredToolResults()
     for call_id, outcome in outcomes:
         if outcome.approved:
             results.approvals[call_id] = True
         else:
-            deps.outcomes[call_id] = "denied"
             results.approvals[call_id] = ToolDenied(denial_reason(outcome))
     return results

@@ -8,7 +8,11 @@ through :func:`check_call` and so :func:`~tabwise.agent._policy.decide`, with th
 raises ``ApprovalRequired``, which the agent's ``HandleDeferredToolCalls`` capability
 turns into the tab's approval card, and every decision lands in the approvals audit.
 Tool errors become ``Error: ...`` text for the model; results of sources that do not cap
-their own output (MCP servers) are clipped like ``run_command``'s.
+their own output (MCP servers) are clipped like ``run_command``'s. How each call ended
+is recorded in its ``ToolReturnPart`` (archived, never sent to the model): a refusal of
+the settings is pydantic-ai's ``ToolDenied`` (outcome ``denied``), and every call that
+ran carries ``metadata`` ``{"tabwise_outcome": "ok" | "error"}``, so a front end never
+has to guess from the text (a file that starts with "Error: " is still a success).
 
 This replaced the per-tool guard (``_guarded`` in ``_tools``) that each built-in tool
 called itself: a new tool source now gets the policy by being wrapped, not by
@@ -23,11 +27,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pydantic_ai import ApprovalRequired, RunContext
-from pydantic_ai.messages import BinaryContent
+from pydantic_ai.messages import BinaryContent, ToolReturn
+from pydantic_ai.tools import ToolDenied as DenyCall
 from pydantic_ai.toolsets import WrapperToolset
 from pydantic_ai.toolsets.abstract import ToolsetTool
 
 from ..events import ToolAutoApproved, ToolDenied
+from ._conversation import outcome_metadata
 from ._policy import ToolSource, decide
 from .toolkit import ToolError
 from .toolkit._limits import COMMAND_OUTPUT_MAX_BYTES
@@ -88,7 +94,6 @@ async def check_call(ctx: RunContext[TurnDeps], name: str, args: dict[str, Any],
         decide, bridge.agent_settings, frozenset(bridge.approvals.tab_allowed), name, args,
         cwd=deps.cwd, rules=bridge.secret_rules(), source=source)
     if verdict.decision == "deny":
-        deps.outcomes[call_id] = "denied"
         reason = f"The user's settings never allow `{name}`."
         bridge.publish(ToolDenied(call_id, name, reason))
         bridge.approvals.record(call_id, name, args, "policy", reason)
@@ -114,17 +119,15 @@ class PolicyToolset(WrapperToolset["TurnDeps"]):
 
     async def call_tool(self, name: str, tool_args: dict[str, Any], ctx: RunContext[TurnDeps],
                         tool: ToolsetTool[TurnDeps]) -> Any:
-        deps = ctx.deps
-        call_id = ctx.tool_call_id or ""
         denied = await check_call(ctx, name, tool_args, self.source)
         if denied is not None:
-            return denied
+            return DenyCall(denied)
         try:
             result = await self.wrapped.call_tool(name, tool_args, ctx, tool)
         except (ToolCallFailed, ToolError) as exc:
-            deps.outcomes[call_id] = "error"
-            return f"Error: {exc}"
-        deps.outcomes[call_id] = "ok"
-        if self.max_result_bytes is None:
+            return ToolReturn(f"Error: {exc}", metadata=outcome_metadata("error"))
+        if isinstance(result, ToolReturn):  # a source's own structured return
             return result
-        return clip_result(result, self.max_result_bytes)
+        if self.max_result_bytes is not None:
+            result = clip_result(result, self.max_result_bytes)
+        return ToolReturn(result, metadata=outcome_metadata("ok"))

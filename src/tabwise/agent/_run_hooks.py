@@ -33,6 +33,7 @@ class RunHooks(AbstractCapability["TurnDeps"]):
 
     async def before_model_request(self, ctx: RunContext[TurnDeps],
                                    request_context: ModelRequestContext) -> ModelRequestContext:
+        ctx.deps.run_id = ctx.run_id
         guard = ctx.deps.guard
         if guard is None:
             return request_context

@@ -17,7 +17,8 @@ from ..errors import AiNotInitialized
 from ..events import EventBus
 from ..providers import ProviderRegistry
 from ..settings import Settings
-from ._bridge import AgentBridge, BridgeHooks
+from ._bridge import AgentBridge
+from ._bridge_hooks import BridgeHooks
 
 __all__ = ["AiState"]
 

@@ -41,23 +41,24 @@ edits. Be concise; answer in Markdown.
 
 @dataclass(slots=True)
 class TurnDeps:
-    """Per-run dependencies: the tab's bridge and how each tool call ended.
+    """Per-run dependencies: the tab's bridge and what the run needs of it.
 
     ``guard`` is the run's context guard and ``meter`` its usage meter (both called
     through the agent's :class:`~tabwise.agent._run_hooks.RunHooks`); ``carry`` the
     messages of this turn from an earlier run (a turn continued after a restart) that
     the archive does not hold yet, and ``compacted`` whether that earlier run compacted
     them; ``step_results`` the results of tool calls seen so far (to save a waiting
-    turn with them).
+    turn with them); ``run_id`` the run's id, set at its first request (it tells the
+    run's own messages apart when the run fails).
     """
 
     bridge: AgentBridge
-    outcomes: dict[str, str] = field(default_factory=dict)
     guard: ContextGuard | None = None
     meter: UsageMeter | None = None
     carry: list[ModelMessage] = field(default_factory=list)
     compacted: bool = False
     step_results: dict[str, Any] = field(default_factory=dict)
+    run_id: str | None = None  # pydantic-ai's id of the run (its new messages carry it)
 
     @property
     def cwd(self) -> Path:
@@ -86,7 +87,7 @@ async def _approve(ctx: RunContext[TurnDeps],
 
     outcomes = await asyncio.gather(*(one(c) for c in requests.approvals))
     await bridge.settle()
-    return results_for(outcomes, ctx.deps)
+    return results_for(outcomes)
 
 
 # The built-in tools: a plain FunctionToolset under the same policy wrapper as every

@@ -11,7 +11,7 @@ an object of the fields, ``kind`` included)::
      ├── Reasoning        kind="reasoning"   the model's thinking
      ├── ToolCall         kind="tool_call"   a call, its args, result and decision
      ├── Compaction       kind="compaction"  earlier turns were summarized here
-     └── TurnError        kind="error"       a turn that failed (when archived)
+     └── TurnError        kind="error"       a turn that failed or was cancelled
 """
 
 from __future__ import annotations
@@ -99,10 +99,19 @@ class Compaction:
 
 @dataclass(frozen=True, slots=True)
 class TurnError:
-    """A turn that ended in an error."""
+    """A turn that ended without an answer, after the entries of what it did so far
+    (its prompt, maybe tool calls and a partial answer).
+
+    ``error_type`` is the ``error`` event's (``auth``, ``rate_limit``, ``server``,
+    ``incomplete_stream``, ``context_window``, ...) or ``cancelled`` for a turn the user
+    cancelled (or that tabwise stopped when it quit); ``message`` is the sentence shown
+    live (never a secret). ``turn_id`` is the one in the turn's ``started`` event. The
+    model is not sent an unfinished turn: the next prompt starts after the last
+    answered one."""
 
     message: str
     error_type: str = ""
+    turn_id: str = ""
     kind: Literal["error"] = "error"
 
 

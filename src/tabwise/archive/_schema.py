@@ -27,6 +27,7 @@ from ..settings import make_private
 from ._codec import first_prompt, load_messages
 from ._errors import ArchiveTooNew, ArchiveUnreadable
 from ._fork import add_forked_from
+from ._unfinished import add_unfinished_turns
 
 __all__ = ["CURRENT_VERSION", "MIGRATIONS", "connect", "prepare_database"]
 
@@ -186,6 +187,7 @@ def _add_terminal_snapshots(conn: sqlite3.Connection) -> None:
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v0_to_v1, _add_usage_and_pending, _add_terminal_snapshots,
     add_forked_from,  # which session a fork came from (_fork.py)
+    add_unfinished_turns,  # turns that failed or were cancelled (_unfinished.py)
 ]
 CURRENT_VERSION = len(MIGRATIONS)
 

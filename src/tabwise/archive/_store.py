@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import pydantic
 from pydantic_ai.messages import ModelMessage
 
-from ..agent import AuditRecord, ModelUsage, PendingTurn, RequestCost
+from ..agent import AuditRecord, ModelUsage, PendingTurn, RequestCost, UnfinishedTurn
 from ..errors import ArchiveError
 from ._codec import dump_messages, first_prompt, load_messages, warm_up
 from ._errors import AmbiguousSessionPrefix, UnknownSessionPrefix
@@ -44,6 +44,7 @@ from ._ops import (
 from ._reader import Reader
 from ._rows import UPDATABLE_FIELDS, SessionRow, TerminalSnapshot
 from ._schema import connect, prepare_database
+from ._unfinished import RecordUnfinished, read_unfinished
 from ._writer import Writer
 
 __all__ = ["Archive"]
@@ -184,6 +185,11 @@ class Archive:
         """Forget the session's waiting turn (answered or cancelled)."""
         self._put(DropPending(session_id))
 
+    def record_unfinished(self, session_id: str, turn: UnfinishedTurn) -> None:
+        """Keep a turn that failed or was cancelled (shown by ``get_conversation`` after
+        the messages archived so far, until the context is next replaced)."""
+        self._put(RecordUnfinished.of(session_id, turn))
+
     async def fork_session(self, op: ForkSession) -> None:
         """Copy a session's live context into a new session (one ``INSERT … SELECT``);
         returns once it is committed. Raises :class:`~tabwise.errors.ArchiveError`."""
@@ -289,6 +295,17 @@ class Archive:
             raise ArchiveError(
                 f"The saved approval request of session {session_id!r} is not valid "
                 f"({exc.error_count()} errors); it cannot be continued."
+            ) from exc
+
+    async def load_unfinished(self, session_id: str) -> list[UnfinishedTurn]:
+        """The turns since the last context replacement that failed or were cancelled,
+        oldest first, each placed in the live context (``at``)."""
+        try:
+            return await self._read(self._reader.run, read_unfinished, session_id)
+        except pydantic.ValidationError as exc:
+            raise ArchiveError(
+                f"The unfinished turns of session {session_id!r} are not valid pydantic-ai "
+                f"messages ({exc.error_count()} errors); export or delete the session."
             ) from exc
 
     async def load_terminal_snapshot(self, session_id: str) -> TerminalSnapshot | None:

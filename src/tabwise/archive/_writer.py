@@ -37,6 +37,7 @@ from ._ops import (
     describe,
 )
 from ._rows import sql_value
+from ._unfinished import DELETE as _DELETE_UNFINISHED
 
 __all__ = ["Writer", "resolve"]
 
@@ -52,6 +53,7 @@ BUSY_RETRIES = 2
 
 _DELETE_SESSION = (
     *_DELETE_EXTRA,
+    _DELETE_UNFINISHED,
     "DELETE FROM messages WHERE session_id = ?",
     "DELETE FROM context_messages WHERE session_id = ?",
     "DELETE FROM approvals WHERE session_id = ?",
@@ -241,6 +243,8 @@ class Writer:
                     self._orphan(op)
                     return
                 conn.execute("DELETE FROM context_messages WHERE session_id = ?", (sid,))
+                # Turns that ended unanswered show only until the context is replaced.
+                conn.execute(_DELETE_UNFINISHED, (sid,))
                 conn.executemany(
                     "INSERT INTO context_messages (session_id, seq, body) VALUES (?, ?, ?)",
                     [(sid, i, body) for i, body in enumerate(bodies)])

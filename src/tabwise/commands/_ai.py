@@ -3,7 +3,7 @@ tab's agent, prompt it, answer its approvals, and report its context and usage."
 
 from __future__ import annotations
 
-from ..agent import build_conversation, usage_summary
+from ..agent import PendingTurn, UnfinishedTurn, build_conversation, usage_summary
 from ..api import AiConfig, CompactResult, ContextUsage, Message, PendingApprovalInfo, Usage
 from ..errors import InvalidParams, SessionNotFound
 from ..mcp import pack_allowed
@@ -93,25 +93,37 @@ class AiCommands(CoreBase):
     @command
     async def get_conversation(self, session_id: str) -> list[Message]:
         """The tab's timeline as typed entries (DESIGN §4): prompts, answers, reasoning,
-        tool calls with their results and approval decisions, compaction summaries.
+        tool calls with their results and approval decisions, compaction summaries, and
+        turns that failed or were cancelled (a ``TurnError`` after what they did), and
+        last a turn waiting for approvals (its calls ``pending``).
 
         A live tab's conversation is what its agent holds; an archived one's is read
         from the archive. Decisions come from the approvals audit when there is one."""
         if not isinstance(session_id, str):
             raise InvalidParams("session_id must be a string.")
         s = self.sessions.get(session_id)
+        unfinished: list[UnfinishedTurn] = []
+        waiting: PendingTurn | None = None
         if s is not None:
             bridge = self.ai.bridges.get(session_id)
             messages = list(bridge.history) if bridge is not None else []
+            if bridge is not None:
+                unfinished, waiting = list(bridge.unfinished), bridge.waiting
         elif self.archive is not None and await self.archive.get_session(session_id):
             messages = await self.archive.load_context(session_id)
+            unfinished = await self.archive.load_unfinished(session_id)
+            waiting = await self.archive.load_pending(session_id)
         else:
             raise SessionNotFound(session_id)
+        if waiting is not None:
+            # A turn waiting for approvals (maybe since before a restart): its prompt
+            # and its calls, still pending, come last.
+            messages += waiting.unsaved
         audit = []
-        if self.archive is not None and messages:
+        if self.archive is not None and (messages or unfinished):
             await self.archive.flush()
             audit = await self.archive.load_audit(session_id)
-        return build_conversation(messages, audit)
+        return build_conversation(messages, audit, unfinished)
 
     @command
     async def get_context_usage(self, session_id: str) -> ContextUsage:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from pydantic_ai.messages import ModelMessage
 
-from ..agent import AuditRecord, BridgeHooks, PendingTurn, RequestCost
+from ..agent import AuditRecord, BridgeHooks, PendingTurn, RequestCost, UnfinishedTurn
 from ..errors import ArchiveError
 
 if TYPE_CHECKING:
@@ -57,6 +57,9 @@ class ArchiveHooks(BridgeHooks):
 
     def pending_dropped(self, session_id: str) -> None:
         self.archive.drop_pending(session_id)
+
+    def turn_unfinished(self, session_id: str, turn: UnfinishedTurn) -> None:
+        self.archive.record_unfinished(session_id, turn)
 
     async def flush(self) -> None:
         try:

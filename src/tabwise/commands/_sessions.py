@@ -209,6 +209,7 @@ class SessionCommands(CoreBase):
         if bridge is not None:
             bridge.approvals.tab_allowed.update(allowed)
             bridge.usage.seed(await self.archive.load_usage(session_id))
+            bridge.unfinished = await self.archive.load_unfinished(session_id)
             pending = await self.archive.load_pending(session_id)
             if pending is not None:  # asked again; answering continues the turn
                 bridge.tools_ready = lambda: self.mcp.wait_ready(

@@ -28,6 +28,12 @@ def _authorizer(token: str) -> Any:
     expected = f"Bearer {token}".encode()
 
     def process_request(conn: ServerConnection, request: Request) -> Response | None:
+        if _peer_is_loopback(conn):
+            # No permessage-deflate from this machine: compressing every small event
+            # frame (and inflating it in the client) costs CPU on both ends and saves
+            # nothing on loopback. Remote clients still get it if they offer it.
+            # (Cleared before the handshake's extension negotiation, which reads it.)
+            conn.protocol.available_extensions = []
         path = request.path.split("?", 1)[0]
         if path != "/rpc":
             return conn.respond(HTTPStatus.NOT_FOUND, "Not found: connect to /rpc.\n")
@@ -52,6 +58,19 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def _peer_is_loopback(conn: ServerConnection) -> bool:
+    address = conn.remote_address
+    if not isinstance(address, tuple) or not address:
+        return False  # not TCP (a Unix socket is this machine, but we never serve one)
+    try:
+        ip = ipaddress.ip_address(str(address[0]))
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback
 
 
 async def start_server(core: Tabwise, host: str = "127.0.0.1", port: int = 8765, *,

@@ -134,6 +134,9 @@ class Timeline(VerticalScroll, can_focus=False):
     def tool_call(self, request_id: str, tool_name: str, args: dict[str, Any]) -> None:
         self._close_reasoning()
         self._close_answer()
+        shown = self._tools.get(request_id)
+        if shown is not None and shown.status == "running":
+            return  # already on screen (a restored waiting turn's call, run once answered)
         card = ToolCard(request_id, tool_name, args)
         self._tools[request_id] = card
         self._add(card)
@@ -230,6 +233,11 @@ class Timeline(VerticalScroll, can_focus=False):
         entries = history_entries(messages)
         if not entries:
             return None
+        for entry in entries:
+            if isinstance(entry, ToolCard) and entry.status == "running":
+                # A call of a turn still waiting for approval: its result comes as an
+                # event once answered.
+                self._tools.setdefault(entry.request_id, entry)
         # About a screenful first (what a tab switch waits for); more on scroll, or at
         # once if that did not fill the panel (see _fill).
         budget = min(HISTORY_LINES, max(FIRST_LINES, self.app.size.height))
@@ -351,6 +359,8 @@ def history_entries(messages: Sequence[Message]) -> list[Widget]:
             case Compaction():
                 widgets.append(Notice("Earlier turns were summarized to save context "
                                       "(the export keeps them all)."))
+            case TurnError(error_type="cancelled"):
+                widgets.append(Notice("Cancelled.", "warning"))  # as shown live
             case TurnError(message=message):
-                widgets.append(Notice(message, "error"))
+                widgets.append(Notice(message or "The turn failed.", "error"))
     return widgets

@@ -66,7 +66,7 @@ class Tmux:
         self.run("send-keys", "-t", self.session, "-l", text)
 
     def wait_for(self, predicate: Callable[[str], bool], what: str,
-                 timeout: float = 10.0) -> str:
+                 timeout: float = 20.0) -> str:
         deadline = time.monotonic() + timeout
         while True:
             screen = self.screen()

@@ -277,3 +277,30 @@ async def test_fork_from_a_prompt_by_keyboard(make_app: AppFactory, home: Path) 
         fork = active_view(app)
         assert await app.core.get_ai_conversation_length(fork.session_id) == 0
         assert fork.panel.prompt.text == "alpha"
+
+
+async def test_fork_from_a_failed_prompt_offers_that_prompt(
+        make_app: AppFactory, home: Path, fake_llm: FakeLLM) -> None:
+    """A failed turn leaves nothing in the history, so it forks at the same point as
+    the next prompt: the picker still lists both and offers the one picked."""
+    from tabwise.tui.screens._fork_from import ForkFromPrompt
+
+    app = make_app(home)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await ready(app)
+        view = active_view(app)
+        fake_llm.script("m1", Reply(status=500, error_message="down"))
+        await send(pilot, view, "first try")
+        await until(lambda: view.state == "error")
+        await send(pilot, view, "second try")
+        await until(lambda: answers(view)[-1:] == ["echo: second try"]
+                    and view.state == "idle")
+        await palette(pilot, app, "fork from a prompt")
+        picker = await modal(app, ForkFromPrompt)
+        assert [text for _, text in picker.prompts] == ["first try", "second try"]
+        await pilot.press("down", "enter")  # newest first: the second row failed
+        await pick_model(pilot, app, "local2/m2")
+        await until(lambda: len(screen.order) == 2)
+        fork = active_view(app)
+        assert await app.core.get_ai_conversation_length(fork.session_id) == 0
+        assert fork.panel.prompt.text == "first try"

@@ -84,11 +84,10 @@ class ForkController:
             return
         prompts = [(m.message_index, m.text) for m in conversation
                    if isinstance(m, UserPrompt)]
-        texts = dict(prompts)
 
-        async def picked(count: int | None) -> None:
-            if count is not None:
-                await self._pick_then_fork(view, count, texts.get(count, ""))
+        async def picked(chosen: tuple[int, str] | None) -> None:
+            if chosen is not None:
+                await self._pick_then_fork(view, *chosen)
 
         self.screen.app.push_screen(ForkFromPrompt(prompts), picked)
 

@@ -16,8 +16,10 @@ from textual.widgets.option_list import Option
 __all__ = ["ForkFromPrompt"]
 
 
-class ForkFromPrompt(ModalScreen[int | None]):
-    """Dismisses with the message count to fork at (the chosen turn's first message)."""
+class ForkFromPrompt(ModalScreen[tuple[int, str] | None]):
+    """Dismisses with the chosen prompt: the message count to fork at (the turn's first
+    message) and its text. Two prompts can fork at the same point (a failed turn leaves
+    nothing in the history), so a prompt is told by its place in the list."""
 
     DEFAULT_CSS = """
     ForkFromPrompt { align: center middle; background: $background 60%; }
@@ -41,8 +43,8 @@ class ForkFromPrompt(ModalScreen[int | None]):
         with Vertical():
             yield Static("Fork from a prompt", classes="fork-title")
             yield OptionList(*(Option(Content(f"{n}. {' '.join(text.split())[:80]}"),
-                                      id=str(start))
-                               for n, (start, text) in reversed(
+                                      id=f"prompt-{n - 1}")
+                               for n, (_start, text) in reversed(
                                    list(enumerate(self.prompts, 1)))))
             yield Static(Content("Enter: a new tab with the conversation before that "
                                  "prompt, and the prompt to send again · Esc closes"),
@@ -58,7 +60,7 @@ class ForkFromPrompt(ModalScreen[int | None]):
     @on(OptionList.OptionSelected)
     def _picked(self, event: OptionList.OptionSelected) -> None:
         if event.option.id is not None:
-            self.dismiss(int(event.option.id))
+            self.dismiss(self.prompts[int(event.option.id.removeprefix("prompt-"))])
 
     def action_close(self) -> None:
         self.dismiss(None)

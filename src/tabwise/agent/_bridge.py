@@ -36,7 +36,7 @@ from pydantic_ai.messages import (
 from pydantic_ai.tools import DeferredToolResults
 from pydantic_ai.usage import UsageLimits
 
-from ..api import AiConfig
+from ..api import AiConfig, CompactResult
 from ..errors import ProviderError, SessionBusy, TurnCancelled
 from ..events import (
     AgentState,
@@ -292,13 +292,13 @@ class AgentBridge:
         self.history = list(messages)
         self._history_replaced()
 
-    async def compact(self) -> dict[str, int]:
+    async def compact(self) -> CompactResult:
         """Summarize the older part of the conversation now, with this tab's own model.
 
-        Keeps the last turn verbatim. Returns ``{tokens_before, tokens_after,
-        messages_before, messages_after}`` (equal before and after when there is nothing
-        to fold). Raises :class:`SessionBusy` during a turn, :class:`ProviderError` if the
-        summary request fails (the conversation is then unchanged).
+        Keeps the last turn verbatim. Returns the sizes before and after (equal when
+        there is nothing to fold). Raises :class:`SessionBusy` during a turn,
+        :class:`ProviderError` if the summary request fails (the conversation is then
+        unchanged).
         """
         return await self._exclusive(self._compact_now, "compact")
 
@@ -317,7 +317,7 @@ class AgentBridge:
         return ContextGuard(self.context, built, compact, self.commit_history,
                             self.report_usage)
 
-    async def _compact_now(self) -> dict[str, int]:
+    async def _compact_now(self) -> CompactResult:
         messages = list(self.history)
         try:
             done = await self._compaction(messages, self._built, "manual")
@@ -325,11 +325,10 @@ class AgentBridge:
             raise ProviderError(exc.message, exc.error_type) from exc
         if done is None:
             used = self.context.estimate(messages)
-            return {"tokens_before": used, "tokens_after": used,
-                    "messages_before": len(messages), "messages_after": len(messages)}
+            return CompactResult(used, used, len(messages), len(messages))
         self.commit_history(done.messages)
         self.report_usage(done.tokens_after)
-        return done.stats()
+        return done.result()
 
     # -- usage -----------------------------------------------------------------------
 

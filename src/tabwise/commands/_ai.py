@@ -132,4 +132,4 @@ class AiCommands(CoreBase):
     @command
     async def compact_context(self, session_id: str) -> CompactResult:
         """Summarize the older part of the conversation now (the archive keeps it all)."""
-        return CompactResult(**await self._bridge(session_id).compact())
+        return await self._bridge(session_id).compact()

@@ -33,6 +33,7 @@ from pydantic_ai.messages import (
 from pydantic_ai.settings import ModelSettings
 
 from ... import events
+from ...api import CompactResult
 from ...providers import BuiltModel
 from .._context import CHARS_PER_TOKEN, SUMMARY_MARKER, ContextBudget, cut_middle
 from .._errors import describe_failure
@@ -185,9 +186,10 @@ class Compaction:
     tokens_after: int
     messages_before: int
 
-    def stats(self) -> dict[str, int]:
-        return {"tokens_before": self.tokens_before, "tokens_after": self.tokens_after,
-                "messages_before": self.messages_before, "messages_after": len(self.messages)}
+    def result(self) -> CompactResult:
+        """What ``compact_context`` answers for this compaction."""
+        return CompactResult(self.tokens_before, self.tokens_after, self.messages_before,
+                             len(self.messages))
 
 
 async def run_compaction(messages: Sequence[ModelMessage], *, built: BuiltModel,

@@ -17,7 +17,9 @@ import pytest
 from textual.widget import Widget
 
 from tabwise import api
+from tabwise.api.views import ConversationFold
 from tabwise.commands import Tabwise
+from tabwise.events import payload_class
 from tabwise.server import start_server
 from tabwise.tui.app import TabwiseApp
 from tabwise.tui.widgets import AnswerBlock, Notice, ToolCard
@@ -196,3 +198,101 @@ async def test_a_whole_tab_over_json_rpc_is_what_the_tui_shows(
         assert shown(history_entries(typed)) == expected
         assert view.panel.prompt.sent == [
             "@term what is on screen?", "write yes.txt", "write no.txt"]
+
+
+def _payload(ev: dict[str, Any]) -> Any:
+    """An event's typed payload back from its wire object (what a typed client does)."""
+    cls = payload_class(ev["type"])
+    return cls(**{f.name: ev[f.name] for f in dataclasses.fields(cls) if f.name in ev})
+
+
+class _Follower:
+    """A second front end: it opens the tab at some moment (subscribe, then
+    ``get_live_conversation``) and keeps the conversation current from the events."""
+
+    def __init__(self, client: RpcClient, sid: str) -> None:
+        self.client, self.sid = client, sid
+        self.fold: ConversationFold | None = None
+        self.live: dict[str, Any] = {}
+
+    async def attach(self) -> None:
+        await self.client.call("subscribe_events", session_id=self.sid)
+        self.live = await self.client.call("get_live_conversation", session_id=self.sid)
+        self.fold = ConversationFold.attach(api.LiveConversation(
+            tuple(from_json(m) for m in self.live["messages"]), self.live["seq"],
+            self.live["turn_id"]))
+
+    async def until(self, type_: str) -> None:
+        """Apply events (those that came before the reply too) up to one of ``type_``."""
+        assert self.fold is not None
+        while True:
+            ev = await self.client.next_event()
+            assert ev["session_id"] == self.sid
+            self.fold.apply_event(ev["seq"], _payload(ev))
+            if ev["type"] == type_:
+                return
+
+
+async def test_a_front_end_that_opens_a_tab_mid_turn_shows_exactly_the_conversation(
+        home: Path, fake_llm: FakeLLM, workdir: Path) -> None:
+    """A second client attaches while the turn waits for approval, another while its
+    answer streams; each shows the turn so far and, from the events after the reply's
+    ``seq`` alone, exactly the conversation ``get_conversation`` gives once it ended."""
+    (workdir / "seen.txt").write_text("read me")
+    core, server, client = await _serve(home)
+    port = server.sockets[0].getsockname()[1]
+    url, token = f"ws://127.0.0.1:{port}/rpc", core.paths.token_file.read_text().strip()
+    others = [await RpcClient.connect(url, token) for _ in range(2)]
+    try:
+        sid = (await client.call("create_session", working_directory=str(workdir),
+                                 ai_config={"provider": "local1", "model": "m1"},
+                                 terminal=False))["session_id"]
+        fake_llm.script("m1", Reply(text="First answer."))
+        await client.call("send_ai_prompt", session_id=sid, prompt="hello")
+        answer = "All **done**: " + " ".join(f"word{i}" for i in range(60))
+        fake_llm.script(
+            "m1",
+            Reply(reasoning="look first", tool_calls=[FakeCall("read_file",
+                                                               {"path": "seen.txt"})]),
+            Reply(text="Now I write.", tool_calls=[FakeCall(
+                "write_file", {"path": "out.txt", "content": "x"})]),
+            Reply(text=answer, chunk_size=4, chunk_delay=0.01))
+        await client.call("subscribe_events", session_id=sid)
+        turn = asyncio.create_task(client.call("send_ai_prompt", session_id=sid,
+                                               prompt="read, then write"))
+        ask = await client.next_event(lambda e: e["type"] == "tool_approval_request")
+
+        waiting = _Follower(others[0], sid)
+        await waiting.attach()
+        assert waiting.live["turn_id"] is not None
+        assert [p["request_id"] for p in waiting.live["pending_approvals"]] == [
+            ask["request_id"]]
+        assert drawn(waiting.live["messages"])[-5:] == [
+            ("prompt", "read, then write"), ("reasoning", "look first"),
+            ("tool", "read_file", "ok", "read me"), ("answer", "Now I write."),
+            ("tool", "write_file", "pending", "")]
+
+        await client.call("respond_to_tool_approval", session_id=sid,
+                          request_id=ask["request_id"], decision="approve")
+        await client.next_event(lambda e: e["type"] == "text_delta")
+        streaming = _Follower(others[1], sid)
+        await streaming.attach()
+        last = streaming.live["messages"][-1]
+        assert last["kind"] == "answer" and answer.startswith(last["text"])
+        assert len(last["text"]) < len(answer), "attached after the answer streamed"
+
+        await asyncio.gather(waiting.until("completed"), streaming.until("completed"))
+        await turn
+        final = [from_json(m) for m in await client.call("get_conversation",
+                                                         session_id=sid)]
+    finally:
+        for other in others:
+            await other.close()
+        await _stop(core, server, client)
+    assert [type(m).__name__ for m in final] == [
+        "UserPrompt", "Answer", "UserPrompt", "Reasoning", "ToolCall", "Answer",
+        "ToolCall", "Answer"]
+    calls = [m for m in final if isinstance(m, api.ToolCall)]
+    assert [(c.decision, c.status) for c in calls] == [("auto", "ok"), ("approved", "ok")]
+    for follower in (waiting, streaming):
+        assert follower.fold is not None and follower.fold.messages == final

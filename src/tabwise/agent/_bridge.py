@@ -12,6 +12,7 @@ told what is sent from then on (``history_replaced``), so the archive keeps it a
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import time
 import uuid
@@ -36,7 +37,8 @@ from pydantic_ai.messages import (
 from pydantic_ai.tools import DeferredToolResults
 from pydantic_ai.usage import UsageLimits
 
-from ..api import AiConfig, CompactResult
+from ..api import AiConfig, CompactResult, Message, UserPrompt
+from ..api.views import ConversationFold
 from ..errors import ProviderError, SessionBusy, TurnCancelled
 from ..events import (
     AgentState,
@@ -60,7 +62,7 @@ from ..events import (
 )
 from ..providers import BuiltModel
 from ..settings import Settings
-from ._approvals import ApprovalOutcome, Approvals, PendingApproval
+from ._approvals import ApprovalOutcome, Approvals, AuditRecord, PendingApproval
 from ._bridge_hooks import BridgeHooks
 from ._compaction import (
     Compaction,
@@ -70,7 +72,7 @@ from ._compaction import (
     run_compaction,
 )
 from ._context import ContextBudget
-from ._conversation import UnfinishedTurn, prompt_content, tool_status
+from ._conversation import UnfinishedTurn, build_conversation, prompt_content, tool_status
 from ._errors import describe_failure
 from ._instructions import RulesWatcher
 from ._pending import PendingTurn, results_for
@@ -120,6 +122,10 @@ class AgentBridge:
         self.usage = UsageLedger()
         self._turn_cost = TurnCost()
         self._waiting: PendingTurn | None = None  # the saved turn while approvals wait
+        # The turn in flight as get_conversation shows it, kept by its own events (see
+        # `live`), and its `started` id.
+        self._live: ConversationFold | None = None
+        self._live_id: str | None = None
         if self.history:
             self.context.observe(self.history)
 
@@ -187,7 +193,17 @@ class AgentBridge:
     # -- events ------------------------------------------------------------------------
 
     def publish(self, payload: Payload) -> None:
+        if self._live is not None:
+            self._live.apply(payload)
         self.bus.publish(self.session_id, payload)
+
+    def live(self) -> tuple[str | None, list[Message]] | None:
+        """The turn in flight, if any: its ``started`` id and its entries so far (its
+        prompt first), current to this tab's last event (nothing awaits between an
+        event and its effect here)."""
+        if self._live is None:
+            return None
+        return self._live_id, self._live.messages
 
     @property
     def state(self) -> AgentState:
@@ -386,6 +402,8 @@ class AgentBridge:
 
     def _resume_done(self, turn: PendingTurn, progress: Resumed,
                      task: asyncio.Task[Any]) -> None:
+        if not progress.driving:
+            self._live = None  # ended before it went on (_drive clears its own)
         # A continued turn has no caller: its failure was published as an `error` event.
         if not task.cancelled():
             task.exception()
@@ -416,13 +434,27 @@ class AgentBridge:
                                                    c.decision, c.reason))
                     for c in turn.calls if c.decision is not None]
         asked = await asyncio.gather(*(self._ask_again(pa) for pa in opened.values()))
+        # The turn goes on: from here it shows as the turn in flight (its saved part,
+        # with the answers), no longer as the saved waiting turn.
+        self._live = self._continued(turn, [*answered, *asked])
         await self.settle()
         if self.tools_ready is not None:
             await self.tools_ready()
         deps = TurnDeps(self, carry=list(turn.unsaved), compacted=turn.compacted)
         results = results_for([*answered, *asked])
         progress.driving = True
-        return await self._drive(None, list(turn.context), deps, results)
+        return await self._drive(None, list(turn.context), deps, self._live, results)
+
+    def _continued(self, turn: PendingTurn,
+                   outcomes: Sequence[tuple[str, ApprovalOutcome]]) -> ConversationFold:
+        """The fold of a saved turn that goes on: its entries so far, decided."""
+        names = {c.request_id: c.tool_name for c in turn.calls}
+        records = [AuditRecord(self.session_id, rid, names.get(rid, ""), {}, o.decision,
+                               o.reason, 0.0) for rid, o in outcomes]
+        at = len(self.history)
+        entries = [dataclasses.replace(e, message_index=at) if isinstance(e, UserPrompt)
+                   else e for e in build_conversation(turn.unsaved, records)]
+        return ConversationFold(entries)
 
     async def _ask_again(self, pa: PendingApproval) -> tuple[str, ApprovalOutcome]:
         outcome = await self.ask_approval(pa.request_id, pa.tool_name, pa.args, pa.risk, pa)
@@ -452,14 +484,18 @@ class AgentBridge:
     async def _run_turn(self, text: str, context: str | None) -> str:
         # The terminal context is a part of its own: the typed prompt stays as typed.
         prompt = prompt_content(text, context, self.working_directory)
-        return await self._drive(prompt, list(self.history), TurnDeps(self))
+        live = ConversationFold([UserPrompt(text, bool(context), len(self.history))])
+        return await self._drive(prompt, list(self.history), TurnDeps(self), live)
 
     async def _drive(self, prompt: str | Sequence[UserContent] | None,
                      history: list[ModelMessage], deps: TurnDeps,
+                     live: ConversationFold | None,
                      deferred: DeferredToolResults | None = None) -> str:
-        """One run of a turn: a new prompt, or (``deferred``) a saved turn continued."""
+        """One run of a turn: a new prompt, or (``deferred``) a saved turn continued.
+        ``live`` is the turn as shown so far (its prompt, or a continued turn's part)."""
         turn_id = uuid.uuid4().hex[:12]
         built = self._built
+        self._live, self._live_id = live, turn_id
         self.publish(Started(turn_id, built.provider, built.model_name))
         self.state = "streaming"
         self._turn_cost = TurnCost()
@@ -485,6 +521,7 @@ class AgentBridge:
                     event_stream_handler=self._stream_handler,
                 )
         except asyncio.CancelledError:
+            self._live = None  # from here on it is an unfinished turn (or kept saved)
             quitting = self.approvals.suspended
             self.approvals.deny_all("The turn was cancelled.")
             self.publish(Cancelled(turn_id))
@@ -495,6 +532,7 @@ class AgentBridge:
                 await self.hooks.flush()
             raise
         except Exception as exc:
+            self._live = None
             message, kind = ((exc.message, "context_window") if isinstance(exc, ContextOverflow)
                              else describe_failure(exc))
             self.publish(Error(turn_id, message, kind))
@@ -507,6 +545,9 @@ class AgentBridge:
             raise ProviderError(message, kind) from exc
         finally:
             self.rules.drop_prefetch()
+            # Done: the turn is in the history (below, before anything awaits) or
+            # recorded as unfinished.
+            self._live = self._live_id = None
         new = [*deps.carry, *result.new_messages()]
         if guard.folded or deps.compacted or (deps.carry and guard.compacted):
             # The turn's own earlier steps were folded into a summary mid-turn (or a

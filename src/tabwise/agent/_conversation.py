@@ -51,6 +51,7 @@ from ..api import (
     TurnError,
     UserPrompt,
 )
+from ..api._conversation import CALL_UNFINISHED
 from ._approvals import AuditRecord
 
 __all__ = [
@@ -131,8 +132,7 @@ class UnfinishedTurn:
                 denied = entry.decision == "denied"
                 out[i] = dataclasses.replace(
                     entry, status="denied" if denied else "failed",
-                    result=entry.reason if denied else "The turn ended before this call "
-                                                       "finished.")
+                    result=entry.reason if denied else CALL_UNFINISHED)
         out.append(TurnError(self.message, self.error_type, self.turn_id))
         return out
 

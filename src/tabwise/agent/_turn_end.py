@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 from pydantic_ai.messages import ModelMessage, ModelRequest, UserContent, UserPromptPart
 
+from ..api._conversation import TURN_CANCELLED
+
 if TYPE_CHECKING:
     from ._compaction import ContextGuard
     from ._tools import TurnDeps
@@ -17,7 +19,7 @@ __all__ = ["CANCELLED", "QUIT", "Resumed", "turn_messages"]
 
 # (message, error_type) of the TurnError of a turn the user cancelled, or that was
 # stopped because tabwise quit while it streamed.
-CANCELLED = ("The turn was cancelled.", "cancelled")
+CANCELLED = (TURN_CANCELLED, "cancelled")
 QUIT = ("The turn was stopped: tabwise quit before it finished.", "cancelled")
 
 

@@ -12,6 +12,10 @@ an object of the fields, ``kind`` included)::
      ├── ToolCall         kind="tool_call"   a call, its args, result and decision
      ├── Compaction       kind="compaction"  earlier turns were summarized here
      └── TurnError        kind="error"       a turn that failed or was cancelled
+
+``get_live_conversation`` returns the same entries as a :class:`LiveConversation`, with
+the event ``seq`` they are current to: how a front end that opens a tab while its turn
+streams joins the event stream with no gap and no duplicate.
 """
 
 from __future__ import annotations
@@ -19,10 +23,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
 
+from ._info import PendingApprovalInfo
+
 __all__ = [
     "Answer",
     "ApprovalDecision",
     "Compaction",
+    "LiveConversation",
     "Message",
     "Reasoning",
     "ToolCall",
@@ -30,6 +37,11 @@ __all__ = [
     "TurnError",
     "UserPrompt",
 ]
+
+# What a conversation says of a cancelled turn, and of a call its turn ended before it
+# finished (the agent records them, a front end folding events writes the same).
+TURN_CANCELLED = "The turn was cancelled."
+CALL_UNFINISHED = "The turn ended before this call finished."
 
 ApprovalDecision: TypeAlias = Literal["approved", "denied", "auto"]
 """How a tool call was let through or not: the user answered yes (``approved``, also
@@ -117,3 +129,27 @@ class TurnError:
 
 Message: TypeAlias = UserPrompt | Answer | Reasoning | ToolCall | Compaction | TurnError
 """One entry of a tab's conversation."""
+
+
+@dataclass(frozen=True, slots=True)
+class LiveConversation:
+    """A tab's conversation as it stands at one event: what a front end needs to draw a
+    tab it opens at any moment, even while a turn streams, and to follow it from there.
+
+    ``messages`` is what ``get_conversation`` returns: the finished conversation, then
+    the turn in flight, if any (``turn_id`` is its ``started`` id, else null): its
+    prompt and what it did so far, in the same entry types (the answer and reasoning
+    streamed so far, tool calls ``pending`` until their result). ``pending_approvals``
+    are the calls waiting for the user now (``get_pending_approvals``).
+
+    ``seq`` is the session's last event this reply includes. To join the stream: call
+    ``subscribe_events(session_id)`` first, then this; ignore the events with
+    ``seq <= seq`` (their effect is in ``messages``) and apply the others, including
+    those that arrived before this reply, in order (``tabwise.api.views.ConversationFold``
+    applies them as the TUI does). A ``compaction_completed`` replaces earlier entries:
+    call this again after one."""
+
+    messages: tuple[Message, ...]
+    seq: int
+    turn_id: str | None = None
+    pending_approvals: tuple[PendingApprovalInfo, ...] = ()

@@ -3,7 +3,9 @@
 - :func:`fork_tree`: sessions as a tree, each fork under its source (the sessions
   browser, ``tabwise sessions list``);
 - :func:`comparison_markdown`: a comparison as Markdown, the prompt then each model's
-  answer with its usage (the compare screen's export).
+  answer with its usage (the compare screen's export);
+- :class:`ConversationFold`: a conversation kept current by a turn's events, from a
+  ``get_live_conversation`` reply on (what a front end that opens a streaming tab does).
 
 Pure functions of the values (no I/O, no core): a web front end uses them as the TUI
 and the CLI do. Not part of the wire protocol.
@@ -11,12 +13,38 @@ and the CLI do. Not part of the wire protocol.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
+from ..events import (
+    Cancelled,
+    Completed,
+    Error,
+    Payload,
+    ReasoningDelta,
+    Started,
+    TextDelta,
+    ToolAutoApproved,
+    ToolDenied,
+    ToolResult,
+)
+from ..events import ToolCall as ToolCallEvent
+from ._conversation import (
+    CALL_UNFINISHED,
+    TURN_CANCELLED,
+    Answer,
+    LiveConversation,
+    Message,
+    Reasoning,
+    ToolCall,
+    TurnError,
+    UserPrompt,
+)
 from ._info import AiConfig, SessionInfo, Usage
 
-__all__ = ["CompareEntry", "comparison_markdown", "fork_tree"]
+__all__ = ["CompareEntry", "ConversationFold", "comparison_markdown", "fork_tree"]
 
 
 def fork_tree(infos: Sequence[SessionInfo]) -> list[tuple[int, SessionInfo]]:
@@ -76,3 +104,145 @@ def comparison_markdown(prompt: str, entries: Sequence[CompareEntry], *,
         else:
             out.append((e.response or "").rstrip() or "*(no answer)*")
     return "\n".join(out) + "\n"
+
+
+class ConversationFold:
+    """A conversation kept current by its session's events, entry for entry what
+    ``get_conversation`` returns once they happened.
+
+    Start it from a ``get_live_conversation`` reply (:meth:`attach`), then hand it every
+    event of the session (:meth:`apply_event`): events the reply already includes
+    (``seq`` up to its ``seq``) are skipped. Streamed text grows the last answer or
+    reasoning of the turn in flight (the chunks are joined when :attr:`messages` is
+    read, so a long answer costs no more than its length); a tool call is added once
+    (a continued turn announces its calls again); ``tool_auto_approved``,
+    ``tool_denied`` and ``tool_result`` settle it (a call that ran without an automatic
+    approval was approved by the user); ``error`` and ``cancelled`` end the turn with a
+    :class:`~tabwise.api.TurnError` after it, its calls still without a result marked as
+    the conversation marks them.
+
+    A new turn's prompt is not an event: the front end that sent it adds it
+    (:meth:`add_prompt`); another one fetches the conversation again on ``started``. The
+    agent keeps its own copy of a turn in flight with this class."""
+
+    __slots__ = ("_entries", "_open", "_tail", "seq")
+
+    def __init__(self, messages: Iterable[Message] = (), *, seq: int = 0,
+                 streaming: bool = False) -> None:
+        self._entries: list[Message] = list(messages)
+        # The chunks of the last entry, while it is streamed text of the turn in flight.
+        self._tail: list[str] = []
+        self._open: Literal["answer", "reasoning"] | None = None
+        if streaming and self._entries:
+            last = self._entries[-1]
+            if isinstance(last, Answer | Reasoning):
+                self._open = last.kind if isinstance(last, Reasoning) else "answer"
+                self._entries.pop()
+                self._tail.append(last.text)
+        self.seq = seq
+
+    @classmethod
+    def attach(cls, live: LiveConversation) -> ConversationFold:
+        """The fold of a ``get_live_conversation`` reply."""
+        return cls(live.messages, seq=live.seq, streaming=live.turn_id is not None)
+
+    @property
+    def messages(self) -> list[Message]:
+        """The conversation as it stands (a new list)."""
+        out = list(self._entries)
+        if self._open is not None:
+            text = "".join(self._tail)
+            self._tail = [text]
+            out.append(Answer(text) if self._open == "answer" else Reasoning(text))
+        return out
+
+    def add_prompt(self, prompt: UserPrompt) -> None:
+        """The front end sent ``prompt``: it starts a turn."""
+        self._close(end=True)
+        self._entries.append(prompt)
+
+    def apply_event(self, seq: int, payload: Payload) -> bool:
+        """Apply one event of the session; False if it was skipped (already included,
+        or not part of a conversation)."""
+        if seq <= self.seq:
+            return False
+        self.seq = seq
+        return self.apply(payload)
+
+    def apply(self, payload: Payload) -> bool:
+        """Apply one event's payload (no ``seq`` check); False if it is not part of a
+        conversation."""
+        match payload:
+            case TextDelta(delta=text):
+                self._stream("answer", text)
+            case ReasoningDelta(delta=text):
+                self._stream("reasoning", text)
+            case ToolCallEvent(request_id=rid, tool_name=name, args=args):
+                self._close(end=True)
+                if self._find(rid) is None:
+                    self._entries.append(ToolCall(rid, name, dict(args)))
+            case ToolAutoApproved(request_id=rid):
+                self._settle(rid, decision="auto")
+            case ToolDenied(request_id=rid, reason=reason):
+                self._settle(rid, status="denied", decision="denied", reason=reason,
+                             result=reason)
+            case ToolResult(request_id=rid, success=ok, result=result):
+                at = self._find(rid)
+                if at is not None:
+                    call = self._entries[at]
+                    assert isinstance(call, ToolCall)
+                    self._entries[at] = dataclasses.replace(
+                        call, status="ok" if ok else "failed", result=result,
+                        decision=call.decision or "approved")
+            case Error(turn_id=turn_id, message=message, error_type=kind):
+                self._end_turn(TurnError(message, kind, turn_id))
+            case Cancelled(turn_id=turn_id):
+                self._end_turn(TurnError(TURN_CANCELLED, "cancelled", turn_id or ""))
+            case Started() | Completed():
+                self._close(end=True)
+            case _:
+                return False
+        return True
+
+    # -- inside ----------------------------------------------------------------------
+
+    def _stream(self, kind: Literal["answer", "reasoning"], text: str) -> None:
+        if self._open != kind:
+            self._close(end=True)
+            self._open = kind
+        self._tail.append(text)
+
+    def _close(self, *, end: bool = False) -> None:
+        """With ``end``, the streamed entry is finished: it becomes an entry."""
+        if end and self._open is not None:
+            text = "".join(self._tail)
+            self._entries.append(Answer(text) if self._open == "answer" else Reasoning(text))
+            self._open = None
+            self._tail = []
+
+    def _find(self, request_id: str) -> int | None:
+        for i in range(len(self._entries) - 1, -1, -1):
+            entry = self._entries[i]
+            if isinstance(entry, ToolCall) and entry.request_id == request_id:
+                return i
+            if isinstance(entry, UserPrompt):
+                return None  # only the turn in flight's calls are settled by events
+        return None
+
+    def _settle(self, request_id: str, **changes: object) -> None:
+        at = self._find(request_id)
+        if at is not None:
+            self._entries[at] = dataclasses.replace(self._entries[at], **changes)  # type: ignore[arg-type]
+
+    def _end_turn(self, error: TurnError) -> None:
+        self._close(end=True)
+        for i in range(len(self._entries) - 1, -1, -1):
+            entry = self._entries[i]
+            if isinstance(entry, UserPrompt):
+                break
+            if isinstance(entry, ToolCall) and entry.status == "pending":
+                denied = entry.decision == "denied"
+                self._entries[i] = dataclasses.replace(
+                    entry, status="denied" if denied else "failed",
+                    result=entry.reason if denied else CALL_UNFINISHED)
+        self._entries.append(error)

@@ -4,7 +4,15 @@ tab's agent, prompt it, answer its approvals, and report its context and usage."
 from __future__ import annotations
 
 from ..agent import PendingTurn, UnfinishedTurn, build_conversation, usage_summary
-from ..api import AiConfig, CompactResult, ContextUsage, Message, PendingApprovalInfo, Usage
+from ..api import (
+    AiConfig,
+    CompactResult,
+    ContextUsage,
+    LiveConversation,
+    Message,
+    PendingApprovalInfo,
+    Usage,
+)
 from ..errors import InvalidParams, SessionNotFound
 from ..mcp import pack_allowed
 from ._base import CoreBase
@@ -95,35 +103,62 @@ class AiCommands(CoreBase):
         """The tab's timeline as typed entries (DESIGN §4): prompts, answers, reasoning,
         tool calls with their results and approval decisions, compaction summaries, and
         turns that failed or were cancelled (a ``TurnError`` after what they did), and
-        last a turn waiting for approvals (its calls ``pending``).
+        last the turn in flight: a turn streaming now (its prompt, what it streamed and
+        called so far) or waiting for approvals (its calls ``pending``).
 
         A live tab's conversation is what its agent holds; an archived one's is read
-        from the archive. Decisions come from the approvals audit when there is one."""
+        from the archive. Decisions come from the approvals audit when there is one.
+        ``get_live_conversation`` gives the same with the event ``seq`` it is current
+        to, to follow the turn in flight from there."""
+        return list((await self.get_live_conversation(session_id)).messages)
+
+    @command
+    async def get_live_conversation(self, session_id: str) -> LiveConversation:
+        """``get_conversation``'s entries as of one event of the session (``seq``), with
+        the running turn's id and the approvals waiting now: how a front end opens a
+        tab at any moment, even mid-stream, and follows it with no gap and no duplicate
+        (subscribe to the session's events first; then apply only those with a greater
+        ``seq``). An archived tab's ``seq`` is its last event's."""
         if not isinstance(session_id, str):
             raise InvalidParams("session_id must be a string.")
         s = self.sessions.get(session_id)
         unfinished: list[UnfinishedTurn] = []
         waiting: PendingTurn | None = None
+        live: tuple[str | None, list[Message]] | None = None
+        pending: tuple[PendingApprovalInfo, ...] = ()
         if s is not None:
+            # Everything in memory is read here, with the seq, before anything awaits:
+            # the reply is the state after exactly the events up to `seq`.
             bridge = self.ai.bridges.get(session_id)
             messages = list(bridge.history) if bridge is not None else []
             if bridge is not None:
-                unfinished, waiting = list(bridge.unfinished), bridge.waiting
+                unfinished, waiting, live = list(bridge.unfinished), bridge.waiting, bridge.live()
+                cwd = str(bridge.working_directory)
+                pending = tuple(p.info(cwd) for p in bridge.approvals.pending())
+            seq = self.bus.last_seq(session_id)
         elif self.archive is not None and await self.archive.get_session(session_id):
+            seq = self.bus.last_seq(session_id)
             messages = await self.archive.load_context(session_id)
             unfinished = await self.archive.load_unfinished(session_id)
             waiting = await self.archive.load_pending(session_id)
         else:
             raise SessionNotFound(session_id)
-        if waiting is not None:
-            # A turn waiting for approvals (maybe since before a restart): its prompt
-            # and its calls, still pending, come last.
+        if waiting is not None and live is None:
+            # A turn waiting for approvals since before a restart, not asked again yet:
+            # its prompt and its calls, still pending, come last.
             messages += waiting.unsaved
         audit = []
         if self.archive is not None and (messages or unfinished):
+            # Every decision about the calls read above was reported before they were
+            # read; later ones only concern the turn in flight, which has its own.
             await self.archive.flush()
             audit = await self.archive.load_audit(session_id)
-        return build_conversation(messages, audit, unfinished)
+        entries = build_conversation(messages, audit, unfinished)
+        turn_id: str | None = None
+        if live is not None:
+            turn_id, running = live
+            entries += running
+        return LiveConversation(tuple(entries), seq, turn_id, pending)
 
     @command
     async def get_context_usage(self, session_id: str) -> ContextUsage:

@@ -75,7 +75,7 @@ from ._context import ContextBudget
 from ._conversation import UnfinishedTurn, build_conversation, prompt_content, tool_status
 from ._errors import describe_failure
 from ._instructions import RulesWatcher
-from ._pending import PendingTurn, results_for
+from ._pending import PendingTurn, denial_reason, results_for
 from ._tools import AGENT, TurnDeps
 from ._turn_end import CANCELLED, QUIT, Resumed, turn_messages
 from ._usage import RequestCost, TurnCost, UsageLedger, UsageMeter
@@ -478,7 +478,8 @@ class AgentBridge:
             self.hooks.pending_answered(self.session_id, request_id, outcome.decision,
                                         outcome.reason)
         if not outcome.approved:
-            self.publish(ToolDenied(request_id, tool_name, outcome.reason or outcome.decision))
+            told = denial_reason(outcome)
+            self.publish(ToolDenied(request_id, tool_name, outcome.reason or told, told))
         return outcome
 
     async def _run_turn(self, text: str, context: str | None) -> str:

@@ -95,9 +95,10 @@ async def check_call(ctx: RunContext[TurnDeps], name: str, args: dict[str, Any],
         cwd=deps.cwd, rules=bridge.secret_rules(), source=source)
     if verdict.decision == "deny":
         reason = f"The user's settings never allow `{name}`."
-        bridge.publish(ToolDenied(call_id, name, reason))
+        told = f"Denied: {reason}"
+        bridge.publish(ToolDenied(call_id, name, reason, told))
         bridge.approvals.record(call_id, name, args, "policy", reason)
-        return f"Denied: {reason}"
+        return told
     if verdict.decision == "ask":
         raise ApprovalRequired(metadata={"risk": verdict.risk, "reasons": list(verdict.reasons)})
     bridge.publish(ToolAutoApproved(call_id, name))

@@ -183,9 +183,9 @@ class ConversationFold:
                     self._entries.append(ToolCall(rid, name, dict(args)))
             case ToolAutoApproved(request_id=rid):
                 self._settle(rid, decision="auto")
-            case ToolDenied(request_id=rid, reason=reason):
+            case ToolDenied(request_id=rid, reason=reason, result=told):
                 self._settle(rid, status="denied", decision="denied", reason=reason,
-                             result=reason)
+                             result=told or reason)
             case ToolResult(request_id=rid, success=ok, result=result):
                 at = self._find(rid)
                 if at is not None:

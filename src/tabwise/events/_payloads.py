@@ -147,12 +147,16 @@ class ToolAutoApproved(Payload):
 
 @dataclass(frozen=True, slots=True)
 class ToolDenied(Payload):
-    """A tool call was refused (by the user, a timeout or the settings)."""
+    """A tool call was refused (by the user, a timeout or the settings).
+
+    ``reason`` says why (the user's words when they gave some); ``result`` is what the
+    model is told instead of a result (``get_conversation``'s ``ToolCall.result``)."""
 
     type: ClassVar[str] = "tool_denied"
     request_id: str
     tool_name: str
     reason: str
+    result: str = ""
 
 
 @dataclass(frozen=True, slots=True)

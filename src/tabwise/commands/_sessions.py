@@ -270,6 +270,10 @@ class SessionCommands(CoreBase):
 
     @command
     async def export_session(self, session_id: str, format: str = "markdown") -> str:
+        """The whole conversation (compacted turns included) as Markdown or JSON, with
+        the turns that failed or were cancelled where they happened: their prompt, what
+        they did, then why they ended (JSON: ``unfinished_turns``, each with ``at``, the
+        number of ``messages`` before it)."""
         if format not in ("markdown", "json"):
             raise InvalidParams('format must be "markdown" or "json".')
         meta: SessionInfo
@@ -280,9 +284,18 @@ class SessionCommands(CoreBase):
                 raise SessionNotFound(session_id)
             meta = self._info(self.sessions.get(session_id) or row)
             messages = await self.archive.load_transcript(session_id)
+            context = await self.archive.load_context(session_id)
+            # Placed in the live context; the transcript holds the part compacted away
+            # too, before it (unfinished turns go with a replaced context).
+            shift = len(messages) - len(context)
+            unfinished = [replace(t, at=t.at + shift)
+                          for t in await self.archive.load_unfinished(session_id)]
         else:
             s = self._session(session_id)
             meta = self._info(s)
             bridge = self.ai.bridges.get(session_id)
             messages = list(bridge.history) if bridge else []
-        return to_markdown(meta, messages) if format == "markdown" else to_json(meta, messages)
+            unfinished = list(bridge.unfinished) if bridge else []
+        if format == "markdown":
+            return to_markdown(meta, messages, unfinished)
+        return to_json(meta, messages, unfinished)

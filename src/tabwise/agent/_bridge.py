@@ -254,6 +254,15 @@ class AgentBridge:
         self._turn.cancel()
         return True
 
+    async def stop_turn(self) -> bool:
+        """Cancel the running turn and return once it has ended and its record (an
+        unfinished turn, in the conversation) is durable; True if there was one."""
+        if not self.cancel():
+            return False
+        await self.wait_idle()
+        await self.hooks.flush()
+        return True
+
     async def wait_idle(self) -> None:
         if self._turn is not None:
             await asyncio.wait([self._turn])

@@ -58,7 +58,10 @@ class AiCommands(CoreBase):
 
     @command
     async def cancel_ai_prompt(self, session_id: str) -> bool:
-        return self._bridge(session_id).cancel()
+        """Cancel the tab's running turn (pending approvals are denied); false if none
+        ran. Answers once the turn has ended: its ``cancelled`` event came first, and it
+        is in the conversation (a ``TurnError``), durably."""
+        return await self._bridge(session_id).stop_turn()
 
     @command
     async def clear_ai_conversation(self, session_id: str) -> bool:

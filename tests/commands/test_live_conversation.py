@@ -201,13 +201,17 @@ async def test_a_turn_cancelled_while_it_asks(
 
 async def test_a_waiting_turn_continued_after_a_restart(
         make_home: Callable[..., Path], fake_llm: FakeLLM, workdir: Path) -> None:
+    """Opened before the answer (the saved turn) and again while the continued run
+    streams (its calls of the first run decided then, one of them automatically)."""
     home = make_home()
+    (workdir / "seen.txt").write_text("read me")
     core = await Tabwise.start(home)
     try:
         sid = await _new_tab(core, workdir)
         fake_llm.script("m1", Reply(text="Writing.", tool_calls=[
+            FakeCall("read_file", {"path": "seen.txt"}),
             FakeCall("write_file", {"path": "r.txt", "content": "r"})]),
-            Reply(text="Written.", chunk_size=2, chunk_delay=0.01))
+            Reply(text="Written " * 40, chunk_size=2, chunk_delay=0.005))
         sub = core.subscribe(sid)
         prompt = asyncio.create_task(core.send_ai_prompt(sid, "write after restart"))
         while not isinstance((await asyncio.wait_for(sub.get(), 10)).payload,
@@ -220,26 +224,32 @@ async def test_a_waiting_turn_continued_after_a_restart(
         await prompt
     core = await Tabwise.start(home)
     try:
-        live = await core.get_live_conversation(sid)
-        [call] = [m for m in live.messages if isinstance(m, ToolCall)]
-        assert call.status == "pending"
-        assert [p.request_id for p in live.pending_approvals] == [call.request_id]
-        fold = ConversationFold.attach(live)
         sub = core.subscribe(sid)
-        await core.respond_to_tool_approval(sid, call.request_id, "approve")
+        live = await core.get_live_conversation(sid)
+        calls = [m for m in live.messages if isinstance(m, ToolCall)]
+        assert [(c.status, c.decision) for c in calls] == [("ok", "auto"), ("pending", None)]
+        assert [p.request_id for p in live.pending_approvals] == [calls[1].request_id]
+        folds = [ConversationFold.attach(live)]
+        await core.respond_to_tool_approval(sid, calls[1].request_id, "approve")
         while True:
             ev = await asyncio.wait_for(sub.get(), 10)
-            fold.apply_event(ev.seq, ev.payload)
+            if len(folds) == 1 and isinstance(ev.payload, TextDelta):
+                again = await core.get_live_conversation(sid)
+                assert again.turn_id is not None
+                assert [(c.status, c.decision) for c in again.messages
+                        if isinstance(c, ToolCall)] == [("ok", "auto"), ("ok", "approved")]
+                folds.append(ConversationFold.attach(again))
+            for fold in folds:
+                fold.apply_event(ev.seq, ev.payload)
             if ev.type in TERMINAL_TYPES:
                 break
         sub.close()
         final = await core.get_conversation(sid)
     finally:
         await core.stop()
-    assert fold.messages == final
+    assert len(folds) == 2 and all(fold.messages == final for fold in folds)
     assert [type(m).__name__ for m in final] == ["UserPrompt", "Answer", "ToolCall",
-                                                 "Answer"]
-    assert isinstance(final[2], ToolCall) and final[2].status == "ok"
+                                                 "ToolCall", "Answer"]
     assert (workdir / "r.txt").read_text() == "r"
 
 

@@ -11,6 +11,7 @@ from ._conversation import (
     prompt_of,
     split_terminal_context,
     tool_status,
+    with_decisions,
 )
 from ._errors import describe_failure
 from ._pending import PendingCall, PendingTurn
@@ -50,4 +51,5 @@ __all__ = [
     "tool_status",
     "truncate_tool_outputs",
     "usage_summary",
+    "with_decisions",
 ]

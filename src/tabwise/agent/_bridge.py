@@ -203,7 +203,12 @@ class AgentBridge:
         event and its effect here)."""
         if self._live is None:
             return None
-        return self._live_id, self._live.messages
+        entries = self._live.messages
+        if entries and isinstance(first := entries[0], UserPrompt):
+            # It forks from before itself: the history now (a compaction mid-turn may
+            # have shortened it since the turn began).
+            entries[0] = dataclasses.replace(first, message_index=len(self.history))
+        return self._live_id, entries
 
     @property
     def state(self) -> AgentState:
@@ -460,10 +465,7 @@ class AgentBridge:
         names = {c.request_id: c.tool_name for c in turn.calls}
         records = [AuditRecord(self.session_id, rid, names.get(rid, ""), {}, o.decision,
                                o.reason, 0.0) for rid, o in outcomes]
-        at = len(self.history)
-        entries = [dataclasses.replace(e, message_index=at) if isinstance(e, UserPrompt)
-                   else e for e in build_conversation(turn.unsaved, records)]
-        return ConversationFold(entries)
+        return ConversationFold(build_conversation(turn.unsaved, records))
 
     async def _ask_again(self, pa: PendingApproval) -> tuple[str, ApprovalOutcome]:
         outcome = await self.ask_approval(pa.request_id, pa.tool_name, pa.args, pa.risk, pa)

@@ -65,6 +65,7 @@ __all__ = [
     "prompt_of",
     "split_terminal_context",
     "tool_status",
+    "with_decisions",
 ]
 
 CONTEXT_OPEN = "<terminal_context>"
@@ -182,6 +183,20 @@ def _decisions(audit: Iterable[AuditRecord]) -> dict[str, tuple[ApprovalDecision
         decision = _DECISIONS.get(record.decision)
         if decision is not None:
             out[record.request_id] = (decision, record.reason)
+    return out
+
+
+def with_decisions(entries: Sequence[Message], audit: Iterable[AuditRecord]) -> list[Message]:
+    """``entries`` with the calls that have no decision yet given the audit's, if it
+    has one (the turn in flight's calls of an earlier run, decided then)."""
+    found = _decisions(audit)
+    out = list(entries)
+    for i, entry in enumerate(out):
+        if isinstance(entry, ToolCall) and entry.decision is None and \
+                entry.request_id in found:
+            decision, reason = found[entry.request_id]
+            out[i] = dataclasses.replace(entry, decision=decision,
+                                         reason=entry.reason or reason)
     return out
 
 

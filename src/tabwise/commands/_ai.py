@@ -3,7 +3,7 @@ tab's agent, prompt it, answer its approvals, and report its context and usage."
 
 from __future__ import annotations
 
-from ..agent import PendingTurn, UnfinishedTurn, build_conversation, usage_summary
+from ..agent import PendingTurn, UnfinishedTurn, build_conversation, usage_summary, with_decisions
 from ..api import (
     AiConfig,
     CompactResult,
@@ -151,16 +151,19 @@ class AiCommands(CoreBase):
             # its prompt and its calls, still pending, come last.
             messages += waiting.unsaved
         audit = []
-        if self.archive is not None and (messages or unfinished):
+        if self.archive is not None and (messages or unfinished or live):
             # Every decision about the calls read above was reported before they were
-            # read; later ones only concern the turn in flight, which has its own.
+            # read. Later ones concern only the turn in flight: the events after `seq`
+            # decide its calls the same way.
             await self.archive.flush()
             audit = await self.archive.load_audit(session_id)
         entries = build_conversation(messages, audit, unfinished)
         turn_id: str | None = None
         if live is not None:
             turn_id, running = live
-            entries += running
+            # Its calls of an earlier run (a turn continued after a restart) were
+            # decided then: the audit says how.
+            entries += with_decisions(running, audit)
         return LiveConversation(tuple(entries), seq, turn_id, pending)
 
     @command

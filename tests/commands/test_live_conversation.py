@@ -18,7 +18,9 @@ from tabwise.commands import Tabwise
 from tabwise.errors import TurnCancelled
 from tabwise.events import (
     TERMINAL_TYPES,
+    Cancelled,
     Event,
+    StateChanged,
     TextDelta,
     ToolApprovalRequest,
     ToolAutoApproved,
@@ -199,6 +201,27 @@ async def test_a_turn_cancelled_while_it_asks(
     assert (call.status, call.decision) == ("denied", "denied")
 
 
+async def test_a_turn_cancelled_while_an_approved_call_runs(
+        core: Tabwise, fake_llm: FakeLLM, workdir: Path) -> None:
+    sid = await _new_tab(core, workdir)
+    fake_llm.script("m1", Reply(tool_calls=[FakeCall("run_command", {"command": "sleep 5"})]))
+    asked = False
+
+    def cancel_once_running(ev: Event) -> None:
+        nonlocal asked
+        asked = asked or isinstance(ev.payload, ToolApprovalRequest)
+        if asked and isinstance(ev.payload, StateChanged) and ev.payload.state == "streaming":
+            loop = asyncio.get_running_loop()
+            loop.call_later(0.3, lambda: loop.create_task(core.cancel_ai_prompt(sid)))
+
+    turn = _Turn(core, sid)
+    await turn.run("sleep", lambda ev: isinstance(ev.payload, ToolApprovalRequest),
+                   lambda _: ("approve", None), act=cancel_once_running)
+    final = await turn.matches()
+    [call] = [m for m in final if isinstance(m, ToolCall)]
+    assert (call.status, call.decision) == ("failed", "approved")
+
+
 async def test_a_waiting_turn_continued_after_a_restart(
         make_home: Callable[..., Path], fake_llm: FakeLLM, workdir: Path) -> None:
     """Opened before the answer (the saved turn) and again while the continued run
@@ -267,3 +290,24 @@ def test_a_fold_settles_only_the_turn_in_flight_and_adds_a_call_once() -> None:
     assert fold.messages == [UserPrompt("one"), old, UserPrompt("two", message_index=3),
                              ToolCall("t2", "read_file", {"path": "b"}, status="ok",
                                       result="B", decision="auto")]
+
+
+def test_a_cancel_denies_the_calls_still_asking_and_fails_those_running() -> None:
+    """Whether or not a ``tool_denied`` came first (the cancel races the answer), a call
+    still waiting for the user ends denied, as the audit ("cancelled") says; a call
+    that was approved (every question answered) and ran ends failed."""
+    running = ToolCall("r", "run_command", {"command": "sleep 9"})
+    fold = ConversationFold([UserPrompt("go"), running], seq=3, streaming=True,
+                            asking=["r"])
+    fold.apply(StateChanged("streaming"))
+    fold.apply(ToolCallEvent("a", "write_file", {"path": "a"}))
+    fold.apply(ToolApprovalRequest("a", "write_file", {"path": "a"}, "medium", (), "/"))
+    fold.apply(Cancelled("t1"))
+    assert fold.messages == [
+        UserPrompt("go"),
+        ToolCall("r", "run_command", {"command": "sleep 9"}, status="failed",
+                 result="The turn ended before this call finished.", decision="approved"),
+        ToolCall("a", "write_file", {"path": "a"}, status="denied",
+                 result="The turn was cancelled.", decision="denied",
+                 reason="The turn was cancelled."),
+        TurnError("The turn was cancelled.", "cancelled", "t1")]

@@ -25,7 +25,9 @@ from ..events import (
     Payload,
     ReasoningDelta,
     Started,
+    StateChanged,
     TextDelta,
+    ToolApprovalRequest,
     ToolAutoApproved,
     ToolDenied,
     ToolResult,
@@ -119,17 +121,20 @@ class ConversationFold:
     ``tool_denied`` and ``tool_result`` settle it (a call that ran without an automatic
     approval was approved by the user); ``error`` and ``cancelled`` end the turn with a
     :class:`~tabwise.api.TurnError` after it, its calls still without a result marked as
-    the conversation marks them.
+    the conversation marks them: denied if they were still waiting for the user (the
+    reply's ``pending_approvals``, then ``tool_approval_request``, until the
+    ``state_changed`` to ``streaming`` that says all were answered), else failed.
 
     A new turn's prompt is not an event: the front end that sent it adds it
     (:meth:`add_prompt`); another one fetches the conversation again on ``started``. The
     agent keeps its own copy of a turn in flight with this class."""
 
-    __slots__ = ("_entries", "_open", "_tail", "seq")
+    __slots__ = ("_asking", "_entries", "_open", "_tail", "seq")
 
     def __init__(self, messages: Iterable[Message] = (), *, seq: int = 0,
-                 streaming: bool = False) -> None:
+                 streaming: bool = False, asking: Iterable[str] = ()) -> None:
         self._entries: list[Message] = list(messages)
+        self._asking = set(asking)  # calls waiting for the user's answer
         # The chunks of the last entry, while it is streamed text of the turn in flight.
         self._tail: list[str] = []
         self._open: Literal["answer", "reasoning"] | None = None
@@ -144,7 +149,8 @@ class ConversationFold:
     @classmethod
     def attach(cls, live: LiveConversation) -> ConversationFold:
         """The fold of a ``get_live_conversation`` reply."""
-        return cls(live.messages, seq=live.seq, streaming=live.turn_id is not None)
+        return cls(live.messages, seq=live.seq, streaming=live.turn_id is not None,
+                   asking=(p.request_id for p in live.pending_approvals))
 
     @property
     def messages(self) -> list[Message]:
@@ -181,12 +187,21 @@ class ConversationFold:
                 self._close(end=True)
                 if self._find(rid) is None:
                     self._entries.append(ToolCall(rid, name, dict(args)))
+            case ToolApprovalRequest(request_id=rid):
+                self._asking.add(rid)
+            case StateChanged(state="streaming"):
+                # Every question was answered: those not denied were approved.
+                for rid in self._asking:
+                    self._settle(rid, decision="approved")
+                self._asking.clear()
             case ToolAutoApproved(request_id=rid):
                 self._settle(rid, decision="auto")
             case ToolDenied(request_id=rid, reason=reason, result=told):
+                self._asking.discard(rid)
                 self._settle(rid, status="denied", decision="denied", reason=reason,
                              result=told or reason)
             case ToolResult(request_id=rid, success=ok, result=result):
+                self._asking.discard(rid)
                 at = self._find(rid)
                 if at is not None:
                     call = self._entries[at]
@@ -241,8 +256,13 @@ class ConversationFold:
             if isinstance(entry, UserPrompt):
                 break
             if isinstance(entry, ToolCall) and entry.status == "pending":
+                if entry.decision is None and entry.request_id in self._asking:
+                    # The question went with the turn (the audit says "cancelled").
+                    entry = dataclasses.replace(entry, decision="denied",
+                                                reason=TURN_CANCELLED)
                 denied = entry.decision == "denied"
                 self._entries[i] = dataclasses.replace(
                     entry, status="denied" if denied else "failed",
                     result=entry.reason if denied else CALL_UNFINISHED)
+        self._asking.clear()
         self._entries.append(error)

@@ -18,7 +18,20 @@ from textual.widgets import ContentSwitcher
 
 from ...api import AppInfo, ProviderInfo, SessionInfo
 from ...errors import SessionNotFound, TabwiseError
-from ...events import Cancelled, CompactionCompleted, Completed, Delta, Error, Event
+from ...events import (
+    Cancelled,
+    CompactionCompleted,
+    Completed,
+    Delta,
+    Error,
+    Event,
+    Started,
+    ToolApprovalRequest,
+    ToolAutoApproved,
+    ToolCall,
+    ToolDenied,
+    ToolResult,
+)
 from ..terminal import KeyRouting
 from ..widgets import (
     AgentPanel,
@@ -37,6 +50,12 @@ from ._tab_commands import TabController
 
 if TYPE_CHECKING:
     from ...commands import Tabwise
+
+# What a tab's conversation (get_live_conversation) already shows of the events up to
+# its seq: buffered ones of these kinds are not applied again. Others (warnings, state,
+# context usage) are not part of it and are.
+SHOWN_IN_CONVERSATION = (Delta, Started, Completed, Error, Cancelled, ToolCall,
+                         ToolApprovalRequest, ToolAutoApproved, ToolDenied, ToolResult)
 
 __all__ = ["MainScreen"]
 
@@ -195,9 +214,12 @@ class MainScreen(Screen[None]):
         sid = info.session_id
         core = self.core
         has_agent = await core.is_ai_session_initialized(sid)
+        # As of one event (seq): the events buffered for this tab before its view
+        # existed are applied only if they came after it (no entry shown twice).
+        live = await core.get_live_conversation(sid) if has_agent else None
         view = SessionView(
             info, core.terminal(sid),
-            conversation=await core.get_conversation(sid) if has_agent else (),
+            conversation=live.messages if live is not None else (),
             usage=await core.get_context_usage(sid) if has_agent else None,
             scrollback=self.info.scrollback)
         view.terminal.routing = self.routing
@@ -206,7 +228,9 @@ class MainScreen(Screen[None]):
         await self.query_one(ContentSwitcher).add_content(view)
         self._greet(view, providers)
         for ev in self._early.pop(sid, []):
-            view.apply_event(ev, active=False)
+            if live is None or ev.seq > live.seq or \
+                    not isinstance(ev.payload, SHOWN_IN_CONVERSATION):
+                view.apply_event(ev, active=False)
         if has_agent:
             view.spend = await core.get_session_usage(sid)
             # A restored tab still waiting for an answer shows its question again.

@@ -165,6 +165,7 @@ async def test_first_run_without_a_key_keeps_the_shell_and_says_what_to_set(
         assert screen.query_one(StatusBar).state == "no_model"
         warning = "\n".join(notices(view, "warning"))
         assert "OPENAI_API_KEY" in warning and "F2" in warning and "local1" in warning
+        assert warning.count("OPENAI_API_KEY") == 1  # said once, not as a warning too
         await pilot.press(*"echo shell-ok", "enter")
         await until(lambda: "shell-ok\n$" in view.terminal.screen_text())
         await send(pilot, view, "anyone there?")

@@ -20,6 +20,7 @@ from ...events import (
     Error,
     Event,
     InstructionsChanged,
+    SessionWarning,
     Started,
 )
 from ...pty import PtyProcess
@@ -148,6 +149,9 @@ class SessionView(Horizontal):
 
     def apply_event(self, ev: Event, *, active: bool) -> None:
         """Update the tab's state from one core event and show it in the panel."""
+        if isinstance(ev.payload, SessionWarning) and not self.has_agent and \
+                ev.payload.message == self.ai_error:
+            return  # why the tab has no agent: its greeting says it already
         self.panel.apply_event(ev)
         match ev.payload:
             case Started():

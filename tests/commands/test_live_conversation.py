@@ -20,6 +20,7 @@ from tabwise.events import (
     TERMINAL_TYPES,
     Cancelled,
     Event,
+    Started,
     StateChanged,
     TextDelta,
     ToolApprovalRequest,
@@ -120,6 +121,30 @@ async def test_a_turn_followed_from_its_start_ends_as_the_conversation_shows_it(
         ("a.txt", "approved", "ok"), ("b.txt", "denied", "denied"),
         ("c.txt", "denied", "denied"), ("seen.txt", "auto", "ok"),
         ("run_command", "denied", "denied")]
+
+
+async def test_a_front_end_open_before_the_turn_shows_its_prompt_from_started(
+        make_home: Callable[..., Path], fake_llm: FakeLLM, workdir: Path) -> None:
+    """A second front end, attached while the tab was idle, learns the new prompt from
+    ``started`` (no fetch): its fold ends as the conversation does."""
+    core = await Tabwise.start(make_home())
+    try:
+        sid = await _new_tab(core, workdir)
+        fake_llm.script("m1", Reply(text="First."), Reply(text="Second."))
+        await core.send_ai_prompt(sid, "one")
+        sub = core.subscribe(sid)
+        fold = ConversationFold.attach(await core.get_live_conversation(sid))
+        await core.send_ai_prompt(sid, "two", context="$ ls")
+        while (ev := sub.get_nowait()) is not None:
+            fold.apply_event(ev.seq, ev.payload)
+            if isinstance(ev.payload, Started):
+                assert (ev.payload.prompt, ev.payload.with_terminal,
+                        ev.payload.message_index) == ("two", True, 2)
+        sub.close()
+        assert fold.messages == await core.get_conversation(sid)
+        assert fold.messages[-2:] == [UserPrompt("two", True, 2), Answer("Second.")]
+    finally:
+        await core.stop()
 
 
 async def test_a_snapshot_mid_stream_holds_what_streamed_and_events_before_it_are_skipped(

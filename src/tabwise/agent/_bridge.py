@@ -457,7 +457,8 @@ class AgentBridge:
         deps = TurnDeps(self, carry=list(turn.unsaved), compacted=turn.compacted)
         results = results_for([*answered, *asked])
         progress.driving = True
-        return await self._drive(None, list(turn.context), deps, self._live, results)
+        return await self._drive(None, list(turn.context), deps, self._live,
+                                 deferred=results)
 
     def _continued(self, turn: PendingTurn,
                    outcomes: Sequence[tuple[str, ApprovalOutcome]]) -> ConversationFold:
@@ -496,19 +497,27 @@ class AgentBridge:
     async def _run_turn(self, text: str, context: str | None) -> str:
         # The terminal context is a part of its own: the typed prompt stays as typed.
         prompt = prompt_content(text, context, self.working_directory)
-        live = ConversationFold([UserPrompt(text, bool(context), len(self.history))])
-        return await self._drive(prompt, list(self.history), TurnDeps(self), live)
+        # The turn's `started` names its prompt: the fold (like every front end's) adds
+        # it from there.
+        shown = UserPrompt(text, bool(context), len(self.history))
+        return await self._drive(prompt, list(self.history), TurnDeps(self),
+                                 ConversationFold(), shown)
 
     async def _drive(self, prompt: str | Sequence[UserContent] | None,
                      history: list[ModelMessage], deps: TurnDeps,
-                     live: ConversationFold | None,
+                     live: ConversationFold | None, shown: UserPrompt | None = None,
                      deferred: DeferredToolResults | None = None) -> str:
-        """One run of a turn: a new prompt, or (``deferred``) a saved turn continued.
-        ``live`` is the turn as shown so far (its prompt, or a continued turn's part)."""
+        """One run of a turn: a new prompt (``shown`` as the conversation shows it), or
+        (``deferred``) a saved turn continued. ``live`` is the turn as shown so far
+        (empty, or a continued turn's part)."""
         turn_id = uuid.uuid4().hex[:12]
         built = self._built
         self._live, self._live_id = live, turn_id
-        self.publish(Started(turn_id, built.provider, built.model_name))
+        if shown is None:
+            self.publish(Started(turn_id, built.provider, built.model_name))
+        else:
+            self.publish(Started(turn_id, built.provider, built.model_name, shown.text,
+                                 shown.with_terminal, shown.message_index))
         self.state = "streaming"
         self._turn_cost = TurnCost()
         started = time.perf_counter()

@@ -125,8 +125,8 @@ class ConversationFold:
     reply's ``pending_approvals``, then ``tool_approval_request``, until the
     ``state_changed`` to ``streaming`` that says all were answered), else failed.
 
-    A new turn's prompt is not an event: the front end that sent it adds it
-    (:meth:`add_prompt`); another one fetches the conversation again on ``started``. The
+    A new turn's ``started`` names its prompt, which starts the turn's entries; a saved
+    turn continued after a restart has none and goes on from the entries it had. The
     agent keeps its own copy of a turn in flight with this class."""
 
     __slots__ = ("_asking", "_entries", "_open", "_tail", "seq")
@@ -161,11 +161,6 @@ class ConversationFold:
             self._tail = [text]
             out.append(Answer(text) if self._open == "answer" else Reasoning(text))
         return out
-
-    def add_prompt(self, prompt: UserPrompt) -> None:
-        """The front end sent ``prompt``: it starts a turn."""
-        self._close(end=True)
-        self._entries.append(prompt)
 
     def apply_event(self, seq: int, payload: Payload) -> bool:
         """Apply one event of the session; False if it was skipped (already included,
@@ -213,6 +208,9 @@ class ConversationFold:
                 self._end_turn(TurnError(message, kind, turn_id))
             case Cancelled(turn_id=turn_id):
                 self._end_turn(TurnError(TURN_CANCELLED, "cancelled", turn_id or ""))
+            case Started(prompt=str() as text, with_terminal=terminal, message_index=index):
+                self._close(end=True)
+                self._entries.append(UserPrompt(text, terminal, index or 0))
             case Started() | Completed():
                 self._close(end=True)
             case _:

@@ -80,12 +80,19 @@ class Payload:
 @dataclass(frozen=True, slots=True)
 class Started(Payload):
     """A turn began (every one ends in exactly one :class:`Completed`, :class:`Error` or
-    :class:`Cancelled`)."""
+    :class:`Cancelled`). A turn for a new prompt names it: ``prompt`` as typed, whether
+    the terminal screen went with it, and ``message_index``, the history's length then
+    (``fork_session``'s ``message_count`` that forks from just before it) — every front
+    end can show the prompt, not only the one that sent it. A saved turn continued after
+    a restart has no ``prompt``."""
 
     type: ClassVar[str] = "started"
     turn_id: str
     provider: str
     model: str
+    prompt: str | None = omitted_when_none()
+    with_terminal: bool = False
+    message_index: int | None = omitted_when_none()
 
 
 @dataclass(frozen=True, slots=True)

@@ -247,7 +247,10 @@ class MainScreen(Screen[None]):
         """First words of a tab: which model answers, or plainly what to set up."""
         timeline = view.panel.timeline
         if view.has_agent:
-            if not view.panel.timeline.children:
+            if view.restored:
+                timeline.add_notice(f"{view.model_label} · the conversation so far is above "
+                                    "(scroll up for more). F2 switches model.")
+            elif not view.panel.timeline.children:
                 timeline.add_notice(f"{view.model_label} is ready. Enter sends · @term "
                                     "sends the terminal screen too · F2 switches model.")
             return

@@ -75,6 +75,8 @@ class SessionView(Horizontal):
         self.panel = AgentPanel(self.session_id,
                                 state=status if status in _AGENT_STATES else "idle")
         self._history = list(conversation)
+        self.restored = bool(self._history)
+        """The tab opened with a conversation (a restart, a fork)."""
 
     def compose(self) -> ComposeResult:
         yield self.terminal

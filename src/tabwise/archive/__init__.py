@@ -4,7 +4,13 @@ One writer thread commits everything in order, so callers on the event loop neve
 on the disk; reads run in worker threads on their own WAL connection.
 """
 
-from ._errors import AmbiguousSessionPrefix, ArchiveTooNew, ArchiveUnreadable, UnknownSessionPrefix
+from ._errors import (
+    AmbiguousSessionPrefix,
+    ArchiveTooNew,
+    ArchiveUnreadable,
+    UnknownSessionPrefix,
+    one_with_prefix,
+)
 from ._fork import ForkSession
 from ._rows import SessionRow, TerminalSnapshot
 from ._schema import CURRENT_VERSION
@@ -20,4 +26,5 @@ __all__ = [
     "SessionRow",
     "TerminalSnapshot",
     "UnknownSessionPrefix",
+    "one_with_prefix",
 ]

@@ -20,6 +20,7 @@ __all__ = [
     "ArchiveTooNew",
     "ArchiveUnreadable",
     "UnknownSessionPrefix",
+    "one_with_prefix",
 ]
 
 
@@ -55,13 +56,13 @@ class ArchiveTooNew(ArchiveError):
 
 
 class UnknownSessionPrefix(ArchiveError):
-    """No archived session id starts with the given prefix."""
+    """No session id starts with the given prefix."""
 
     code = "session_not_found"
 
     def __init__(self, prefix: str) -> None:
         super().__init__(
-            f"No archived session id starts with {prefix!r}; `tabwise sessions list` "
+            f"No session id starts with {prefix!r}; `tabwise sessions list` "
             "shows the ids."
         )
         self.prefix = prefix
@@ -84,3 +85,19 @@ class AmbiguousSessionPrefix(ArchiveError):
         super().__init__(message)
         self.prefix = prefix
         self.matches = matches
+
+
+def one_with_prefix(prefix: str, matches: list[str]) -> str:
+    """The one id of ``matches`` (the ids starting with ``prefix``) a user meant: a
+    full id wins even if it prefixes another one. Raises
+    :class:`UnknownSessionPrefix` or :class:`AmbiguousSessionPrefix` (also for an empty
+    prefix)."""
+    if not prefix:
+        raise AmbiguousSessionPrefix(prefix, [])
+    if prefix in matches:
+        return prefix
+    if not matches:
+        raise UnknownSessionPrefix(prefix)
+    if len(matches) > 1:
+        raise AmbiguousSessionPrefix(prefix, matches)
+    return matches[0]

@@ -16,7 +16,7 @@ from pydantic_ai.messages import ModelMessage
 from ..agent import AuditRecord, ModelUsage, PendingTurn, RequestCost, UnfinishedTurn
 from ..errors import ArchiveError
 from ._codec import dump_messages, first_prompt, load_messages, warm_up
-from ._errors import AmbiguousSessionPrefix, UnknownSessionPrefix
+from ._errors import one_with_prefix
 from ._extra import (
     AddUsage,
     AnswerPending,
@@ -335,13 +335,5 @@ class Archive:
         :class:`~tabwise.archive.AmbiguousSessionPrefix`.
         """
         prefix = prefix.strip()
-        if not prefix:
-            raise AmbiguousSessionPrefix(prefix, [])
-        matches = await self._read(self._reader.ids_with_prefix, prefix)
-        if prefix in matches:  # a full id wins even if it prefixes another one
-            return prefix
-        if not matches:
-            raise UnknownSessionPrefix(prefix)
-        if len(matches) > 1:
-            raise AmbiguousSessionPrefix(prefix, matches)
-        return matches[0]
+        matches = await self._read(self._reader.ids_with_prefix, prefix) if prefix else []
+        return one_with_prefix(prefix, matches)

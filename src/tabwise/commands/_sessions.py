@@ -134,17 +134,10 @@ class SessionCommands(CoreBase):
         ``invalid_params``, naming the matches."""
         if self.archive is not None:  # it holds every session, the live ones too
             return await self.archive.resolve_prefix(prefix)
-        from ..archive import AmbiguousSessionPrefix
+        from ..archive import one_with_prefix
 
         prefix = prefix.strip()
-        matches = sorted(sid for sid in self.sessions if sid.startswith(prefix))
-        if not prefix or (len(matches) > 1 and prefix not in matches):
-            raise AmbiguousSessionPrefix(prefix, [] if not prefix else matches)
-        if prefix in matches:
-            return prefix
-        if not matches:
-            raise SessionNotFound(prefix)
-        return matches[0]
+        return one_with_prefix(prefix, sorted(s for s in self.sessions if s.startswith(prefix)))
 
     def _usage_of(self, info: SessionInfo, archived: dict[str, list[ModelUsage]]) -> Usage:
         bridge = self.ai.bridges.get(info.session_id) if info.live else None

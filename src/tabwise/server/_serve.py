@@ -51,26 +51,24 @@ def _authorizer(token: str) -> Any:
 
 
 def is_loopback(host: str) -> bool:
-    """True if binding ``host`` only accepts connections from this machine."""
+    """True if ``host`` is this machine only: a bound address that accepts no one else,
+    or a peer's address (an IPv4-mapped IPv6 one too)."""
     if host.lower() == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
+        ip = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback
 
 
 def _peer_is_loopback(conn: ServerConnection) -> bool:
     address = conn.remote_address
     if not isinstance(address, tuple) or not address:
         return False  # not TCP (a Unix socket is this machine, but we never serve one)
-    try:
-        ip = ipaddress.ip_address(str(address[0]))
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_loopback
+    return is_loopback(str(address[0]))
 
 
 async def start_server(core: Tabwise, host: str = "127.0.0.1", port: int = 8765, *,
